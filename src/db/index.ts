@@ -1,0 +1,10 @@
+export { createDataSource, openDatabase, describeDbUrl } from './data-source.js';
+export { migrateUp, migrateDown, migrationStatus, type MigrationStatus } from './migrate.js';
+export { DatabaseUnavailableError, ConflictError, NotFoundError, isDuplicateKey } from './errors.js';
+export { IdentityRepository, hashPassword, verifyPassword, type UserSummary, type NewUser, type AccountState } from './identities.js';
+export { ClusterRepository, type ClusterRecord, type ClusterCredentials, type NewCluster } from './clusters.js';
+export { AuditRepository, type AuditEntry, type AuditRecord, type AuditResult } from './audit.js';
+export { guacamolePasswordHash, verifyGuacamolePassword } from './guacamole-password.js';
+export { seal, open as unseal, SecretBoxError } from './secret-box.js';
+export { InvalidNameError, guacamoleNameProblem } from './names.js';
+export type { DataSource, EntityManager } from 'typeorm';
