@@ -1,0 +1,39 @@
+/**
+ * EarCandle's guacd-compatible daemon: the only door into guacamole/.
+ * `createGuacd()` builds the daemon (it listens on `start()`); the protocol pieces are exported for
+ * tools and tests that speak the Guacamole protocol themselves.
+ */
+import type { GuacLogger } from './daemon/protocol-module.js';
+import { GuacdServer } from './daemon/server.js';
+
+export interface GuacdOptions {
+  /** Address to bind; 127.0.0.1 by default. */
+  host?: string;
+  /** TCP port; 4822 by default, 0 picks a free one. */
+  port?: number;
+  logger?: GuacLogger;
+}
+
+export interface Guacd {
+  /** Starts listening; resolves with the bound port. Calling it again returns the same result. */
+  start(): Promise<{ port: number }>;
+  /** Ends every session and stops listening. Harmless when repeated. */
+  stop(): Promise<void>;
+  /** User sessions that finished the handshake and are still open. */
+  sessions(): number;
+}
+
+export function createGuacd(options: GuacdOptions = {}): Guacd {
+  const server = new GuacdServer(options);
+  return {
+    start: () => server.start(),
+    stop: () => server.stop(),
+    sessions: () => server.sessions(),
+  };
+}
+
+export { Parser, parseInstructions, GuacParseError, type GuacParseErrorCode } from './protocol/parser.js';
+export { encode, instruction, codePointLength } from './protocol/encoder.js';
+export { GuacStatus } from './protocol/status.js';
+export type { Instruction, Opcode } from './protocol/instructions.js';
+export type { GuacLogger } from './daemon/protocol-module.js';

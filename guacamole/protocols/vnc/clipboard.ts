@@ -1,0 +1,61 @@
+/**
+ * Clipboard text between Guacamole (UTF-8 `clipboard` streams) and RFB cut text, whose bytes are in
+ * the connection's `clipboard-encoding` (ISO8859-1 by default, or UTF-8, UTF-16, CP1252).
+ * The RFB client hands cut text over as a byte string (one char per byte, ISO 8859-1), so the
+ * conversion is: byte string ↔ bytes ↔ text in the chosen encoding.
+ */
+import type { ClipboardEncoding } from './settings.js';
+
+/** CP1252's 0x80–0x9F; undefined entries are unassigned and map to themselves. */
+const CP1252_HIGH: readonly (number | undefined)[] = [
+  0x20ac, undefined, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, undefined, 0x017d, undefined,
+  undefined, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, undefined, 0x017e, 0x0178,
+];
+const CP1252_REVERSE = new Map<number, number>(
+  CP1252_HIGH.flatMap((cp, i) => (cp === undefined ? [] : [[cp, 0x80 + i] as [number, number]])),
+);
+
+/** Text → bytes in `encoding`; characters the encoding lacks become '?'. */
+export function encodeClipboard(text: string, encoding: ClipboardEncoding): Buffer {
+  switch (encoding) {
+    case 'UTF-8':
+      return Buffer.from(text, 'utf8');
+    case 'UTF-16':
+      return Buffer.from(text, 'utf16le');
+    case 'ISO8859-1':
+      return Buffer.from(Array.from(text, (c) => (c.codePointAt(0)! <= 0xff ? c.codePointAt(0)! : 0x3f)));
+    case 'CP1252':
+      return Buffer.from(
+        Array.from(text, (c) => {
+          const cp = c.codePointAt(0)!;
+          if (cp < 0x80 || (cp >= 0xa0 && cp <= 0xff)) return cp;
+          return CP1252_REVERSE.get(cp) ?? 0x3f;
+        }),
+      );
+  }
+}
+
+/** Bytes in `encoding` → text. */
+export function decodeClipboard(bytes: Uint8Array, encoding: ClipboardEncoding): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (encoding) {
+    case 'UTF-8':
+      return buf.toString('utf8');
+    case 'UTF-16':
+      return buf.toString('utf16le', 0, buf.length & ~1);
+    case 'ISO8859-1':
+      return buf.toString('latin1');
+    case 'CP1252':
+      return Array.from(buf, (b) => String.fromCodePoint(b >= 0x80 && b <= 0x9f ? (CP1252_HIGH[b - 0x80] ?? b) : b)).join('');
+  }
+}
+
+/** Guacamole text → the byte string the RFB client writes as ClientCutText. */
+export function toCutText(text: string, encoding: ClipboardEncoding): string {
+  return encodeClipboard(text, encoding).toString('latin1');
+}
+
+/** The RFB client's byte string from ServerCutText → Guacamole text. */
+export function fromCutText(byteString: string, encoding: ClipboardEncoding): string {
+  return decodeClipboard(Buffer.from(byteString, 'latin1'), encoding);
+}

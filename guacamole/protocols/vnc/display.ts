@@ -1,0 +1,40 @@
+/** RFB framebuffer events → the shared display (guacd's protocols/vnc/display.c and cursor.c). */
+import type { Display } from '../../display/display.js';
+import type { RgbaImage } from '../../display/surface.js';
+import type { VncSettings } from './settings.js';
+
+/** The RFB events this module draws from, as the RfbClient emits them. */
+export interface RfbDrawingEvents {
+  on(event: 'resize', listener: (size: { width: number; height: number }) => void): unknown;
+  on(event: 'pixels', listener: (x: number, y: number, image: RgbaImage) => void): unknown;
+  on(
+    event: 'fill',
+    listener: (x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]) => void,
+  ): unknown;
+  on(event: 'copy', listener: (srcX: number, srcY: number, width: number, height: number, x: number, y: number) => void): unknown;
+  on(event: 'cursor', listener: (hotX: number, hotY: number, image: RgbaImage) => void): unknown;
+}
+
+function swapImage(image: RgbaImage): RgbaImage {
+  const data = new Uint8Array(image.data);
+  for (let i = 0; i < data.length; i += 4) {
+    const r = data[i]!;
+    data[i] = data[i + 2]!;
+    data[i + 2] = r;
+  }
+  return { width: image.width, height: image.height, data };
+}
+
+/** Attaches the drawing listeners; `swap-red-blue` swaps the channels on the way. */
+export function drawRfbInto(rfb: RfbDrawingEvents, display: Display, settings: Pick<VncSettings, 'swapRedBlue' | 'cursor'>): void {
+  const swap = settings.swapRedBlue;
+  rfb.on('resize', ({ width, height }) => display.resize(width, height));
+  rfb.on('pixels', (x, y, image) => display.put(x, y, swap ? swapImage(image) : image));
+  rfb.on('fill', (x, y, width, height, rgba) =>
+    display.fill(x, y, width, height, swap ? [rgba[2], rgba[1], rgba[0], rgba[3]] : rgba),
+  );
+  rfb.on('copy', (srcX, srcY, width, height, x, y) => display.copy(srcX, srcY, width, height, x, y));
+  if (settings.cursor === 'local') {
+    rfb.on('cursor', (hotX, hotY, image) => display.setCursor(hotX, hotY, swap ? swapImage(image) : image));
+  }
+}
