@@ -8,25 +8,16 @@ import { GuacStatus } from '../../protocol/status.js';
 import { fromCutText, toCutText } from './clipboard.js';
 import { drawRfbInto } from './display.js';
 import { vncInput } from './input.js';
-import type { RfbClientApi, RfbClientEvents, RfbClientOptions, RfbError } from './rfb/rfb-client-types.js';
+import type { RfbClientApi, RfbClientOptions, RfbError } from './rfb/rfb-client-types.js';
+import { RfbClient, type RfbClientEventMap } from './rfb/index.js';
 import { parseVncSettings, VNC_ARG_NAMES, VncSettingsError, type VncSettings } from './settings.js';
 
-/** The RfbClient as this module uses it: the contract's API plus its events. */
-export type RfbClientLike = RfbClientApi &
-  Pick<EventEmitter, 'removeAllListeners'> & {
-    on<E extends keyof RfbClientEvents>(event: E, listener: RfbClientEvents[E]): unknown;
-    once<E extends keyof RfbClientEvents>(event: E, listener: RfbClientEvents[E]): unknown;
-  };
+/** The RfbClient as this module uses it: the contract's API plus its typed events. */
+export type RfbClientLike = RfbClientApi & EventEmitter<RfbClientEventMap>;
 
 export type RfbClientFactory = (options: RfbClientOptions) => RfbClientLike;
 
-/** Where the RFB client lives; loaded on first use so the daemon starts even without it. */
-const RFB_MODULE = './rfb/index.js';
-
-async function defaultFactory(): Promise<RfbClientFactory> {
-  const mod = (await import(RFB_MODULE)) as { RfbClient: new (options: RfbClientOptions) => RfbClientLike };
-  return (options) => new mod.RfbClient(options);
-}
+const defaultFactory: RfbClientFactory = (options) => new RfbClient(options);
 
 const RETRY_DELAY_MS = 1000;
 const CONNECT_TIMEOUT_MS = 10000;
@@ -59,7 +50,7 @@ export function createVncProtocol(factory?: RfbClientFactory): ProtocolModule {
       } catch (err) {
         throw err instanceof VncSettingsError ? new SettingsStatusError(err.message) : err;
       }
-      const create = factory ?? (await defaultFactory());
+      const create = factory ?? defaultFactory;
       // Connect, retrying `autoretry` times one second apart while the server cannot be reached.
       for (let attempt = 0; ; attempt++) {
         const rfb = create(rfbOptions(settings));
@@ -119,8 +110,8 @@ function wire(rfb: RfbClientLike, host: ProtocolHost, settings: VncSettings): Pr
   return {
     opened() {
       if (phase !== 'connecting') return;
+      // The RfbClient asked for the whole screen itself when the handshake ended.
       phase = 'open';
-      rfb.requestUpdate(false);
     },
     inputFor(userArgs) {
       // Read-only is per user, like guacd: such users get no handlers at all.

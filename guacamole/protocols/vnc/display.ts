@@ -1,19 +1,12 @@
 /** RFB framebuffer events → the shared display (guacd's protocols/vnc/display.c and cursor.c). */
+import type { EventEmitter } from 'node:events';
 import type { Display } from '../../display/display.js';
 import type { RgbaImage } from '../../display/surface.js';
+import type { RfbClientEventMap } from './rfb/index.js';
 import type { VncSettings } from './settings.js';
 
 /** The RFB events this module draws from, as the RfbClient emits them. */
-export interface RfbDrawingEvents {
-  on(event: 'resize', listener: (size: { width: number; height: number }) => void): unknown;
-  on(event: 'pixels', listener: (x: number, y: number, image: RgbaImage) => void): unknown;
-  on(
-    event: 'fill',
-    listener: (x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]) => void,
-  ): unknown;
-  on(event: 'copy', listener: (srcX: number, srcY: number, width: number, height: number, x: number, y: number) => void): unknown;
-  on(event: 'cursor', listener: (hotX: number, hotY: number, image: RgbaImage) => void): unknown;
-}
+export type RfbDrawingEvents = EventEmitter<RfbClientEventMap>;
 
 function swapImage(image: RgbaImage): RgbaImage {
   const data = new Uint8Array(image.data);
