@@ -58,6 +58,8 @@ export class RfbClient extends EventEmitter<RfbClientEventMap> implements RfbCli
   serverInit: ServerInit | undefined;
   width = 0;
   height = 0;
+  /** Rectangles received per encoding (pixels and fills by their encoding, CopyRect as 1): for metrics and tests. */
+  readonly rectCounts = new Map<Encoding, number>();
   private readonly options: RfbClientOptions;
   private readonly pixelFormat: PixelFormat;
   private socket: Duplex | undefined;
@@ -231,6 +233,9 @@ export class RfbClient extends EventEmitter<RfbClientEventMap> implements RfbCli
   }
 
   private rectangle(r: Rectangle): void {
+    const encoding = r.kind === 'pixels' || r.kind === 'fill' || r.kind === 'desktopSize' ? r.encoding
+      : r.kind === 'copy' ? Encoding.CopyRect : Encoding.Cursor;
+    this.rectCounts.set(encoding, (this.rectCounts.get(encoding) ?? 0) + 1);
     switch (r.kind) {
       case 'pixels':
         this.emit('pixels', r.x, r.y, r.image);
