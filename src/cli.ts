@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from './config/index.js';
+import { DatabaseUnavailableError, InvalidNameError } from './db/index.js';
 import { CliError, ExitCode } from './commands/errors.js';
 import { describeError } from './commands/describe-error.js';
 import { registerCommands } from './commands/index.js';
@@ -25,7 +26,14 @@ function report(err: unknown): number {
     // commander has already printed its message (or the help/version text).
     return err.exitCode === 0 ? 0 : ExitCode.Usage;
   }
-  const exitCode = err instanceof CliError ? err.exitCode : err instanceof ConfigError ? ExitCode.Config : ExitCode.Failure;
   process.stderr.write(`earcandle: ${describeError(err)}\n`);
-  return exitCode;
+  return exitCodeFor(err);
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof ConfigError) return ExitCode.Config;
+  if (err instanceof DatabaseUnavailableError) return ExitCode.Unavailable;
+  if (err instanceof InvalidNameError) return ExitCode.DataError;
+  return ExitCode.Failure;
 }

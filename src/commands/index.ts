@@ -1,4 +1,17 @@
 import type { Command } from 'commander';
+import { register as registerMigrate } from './migrate.js';
+import { register as registerUser } from './user.js';
+import { register as registerGroup } from './group.js';
+import { register as registerCluster } from './cluster.js';
+import { register as registerGuacd } from './guacd.js';
+import { register as registerPveSim } from './pve-sim.js';
 
 /** Adds every `earcandle` sub-command; each lives in its own module. */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerMigrate(program);
+  registerUser(program);
+  registerGroup(program);
+  registerCluster(program);
+  registerGuacd(program);
+  registerPveSim(program);
+}

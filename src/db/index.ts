@@ -8,3 +8,4 @@ export { guacamolePasswordHash, verifyGuacamolePassword } from './guacamole-pass
 export { seal, open as unseal, SecretBoxError } from './secret-box.js';
 export { InvalidNameError, guacamoleNameProblem } from './names.js';
 export type { DataSource, EntityManager } from 'typeorm';
+export { passwordProblem, PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH } from './password-policy.js';
