@@ -3,7 +3,7 @@ import { PveError } from '../errors.js';
 import { faultsSchema } from '../faults.js';
 
 function rootOnly(req: RouteRequest): void {
-  if (req.who.userid !== 'root@pam' || req.who.tokenid) throw new PveError(403, 'Permission check failed (root@pam only)');
+  if (req.who.userid !== 'root@pam' || req.who.privsep) throw new PveError(403, 'Permission check failed (root@pam only)');
 }
 
 /**
