@@ -151,3 +151,43 @@ export const server = {
 export function rgbaOf(pixels: Rgb[]): Uint8Array {
   return Uint8Array.from(pixels.flatMap(([r, g, b]) => [r, g, b, 255]));
 }
+
+// ---- Tight (TightVNC, encoding 7), for the 32 bpp depth-24 format whose TPIXEL is R, G, B ----
+export const tpx = ([r, g, b]: Rgb): Buffer => Buffer.from([r, g, b]);
+
+/** Tight's compact length: 7 bits per byte, low first, high bit = more. */
+export function compactLength(n: number): Buffer {
+  const out = [n & 0x7f];
+  if (n > 0x7f) {
+    out[0]! |= 0x80;
+    out.push((n >> 7) & 0x7f);
+    if (n > 0x3fff) {
+      out[1]! |= 0x80;
+      out.push((n >> 14) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+export const tight = {
+  fill: (x: number, y: number, w: number, h: number, c: Rgb): Buffer => cat(rectHeader(x, y, w, h, 7), u8(0x80), tpx(c)),
+  jpeg: (x: number, y: number, w: number, h: number, jpegData: Buffer): Buffer =>
+    cat(rectHeader(x, y, w, h, 7), u8(0x90), compactLength(jpegData.length), jpegData),
+  /** Basic compression, copy filter, on zlib stream `stream` (compressed with `z` when 12 bytes or more). */
+  copy: async (x: number, y: number, w: number, h: number, pixels: Rgb[], z: ZrleWriter, stream = 0): Promise<Buffer> => {
+    const data = cat(...pixels.map(tpx));
+    const body = data.length < 12 ? data : await z.compress(data).then((c) => cat(compactLength(c.length), c));
+    return cat(rectHeader(x, y, w, h, 7), u8(stream << 4), body);
+  },
+  /** Basic compression with the palette filter; indices one per pixel, packed 1 bit per pixel for 2 colours. */
+  palette: async (x: number, y: number, w: number, h: number, palette: Rgb[], indices: number[], z: ZrleWriter, stream = 1): Promise<Buffer> => {
+    let data: Buffer;
+    if (palette.length === 2) {
+      const rowBytes = Math.ceil(w / 8);
+      data = Buffer.alloc(rowBytes * h);
+      indices.forEach((v, i) => { if (v) data[Math.floor(i / w) * rowBytes + ((i % w) >> 3)]! |= 0x80 >> ((i % w) & 7); });
+    } else data = Buffer.from(indices);
+    const body = data.length < 12 ? data : await z.compress(data).then((c) => cat(compactLength(c.length), c));
+    return cat(rectHeader(x, y, w, h, 7), u8(0x40 | (stream << 4)), u8(1), u8(palette.length - 1), ...palette.map(tpx), body);
+  },
+};

@@ -98,28 +98,35 @@ describe('RfbClient against QEMU', function () {
       assert.ok((client.rectCounts.get(Encoding.ZRLE) ?? 0) > 0, 'QEMU used ZRLE');
     });
 
-    it('decodes ZRLE to the same pixels as a Raw-only connection', async () => {
-      // Let SeaBIOS finish drawing, then freeze the guest so both clients see the same screen.
+    it('decodes ZRLE, Tight and Hextile to the same pixels as a Raw-only connection', async () => {
+      // Let SeaBIOS finish drawing, then freeze the guest so every client sees the same screen.
       const probe = await connect(vm, { encodings: ['raw'] });
       clients.push(probe.client);
-      await until(probe.client, probe.screen, () => probe.screen.lit() > 500);
+      await until(probe.client, probe.screen, () => probe.screen.width === 720 && probe.screen.lit() > 500);
       await new Promise((r) => setTimeout(r, 1500));
       await vm.qmp.execute('stop');
       try {
-        const zrle = await connect(vm, { encodings: ['zrle'] });
-        const raw = await connect(vm, { encodings: ['raw'] });
-        clients.push(zrle.client, raw.client);
+        const views = {
+          raw: await connect(vm, { encodings: ['raw'] }),
+          zrle: await connect(vm, { encodings: ['zrle'] }),
+          tight: await connect(vm, { encodings: ['tight'] }),
+          hextile: await connect(vm, { encodings: ['hextile'] }),
+        };
+        clients.push(...Object.values(views).map((v) => v.client));
         // QEMU answers SetEncodings with an ExtendedDesktopSize update of its own; pixels come after.
-        await Promise.all([
-          until(zrle.client, zrle.screen, () => zrle.screen.lit() > 500),
-          until(raw.client, raw.screen, () => raw.screen.lit() > 500),
-        ]);
-        assert.deepEqual([zrle.screen.width, zrle.screen.height, raw.screen.width, raw.screen.height], [720, 400, 720, 400]);
-        assert.ok((zrle.client.rectCounts.get(Encoding.ZRLE) ?? 0) > 0, 'ZRLE negotiated');
-        assert.equal(raw.client.rectCounts.get(Encoding.ZRLE), undefined);
-        assert.ok((raw.client.rectCounts.get(Encoding.Raw) ?? 0) > 0);
-        assert.ok(zrle.screen.lit() > 500);
-        assert.ok(Buffer.from(zrle.screen.data).equals(Buffer.from(raw.screen.data)), 'ZRLE and Raw pixels are equal');
+        await Promise.all(Object.values(views).map((v) => until(v.client, v.screen, () => v.screen.lit() > 500)));
+        const used = (name: keyof typeof views, e: Encoding): number => views[name].client.rectCounts.get(e) ?? 0;
+        assert.ok(used('zrle', Encoding.ZRLE) > 0, 'ZRLE negotiated');
+        assert.ok(used('tight', Encoding.Tight) > 0, 'Tight negotiated');
+        assert.ok(used('hextile', Encoding.Hextile) > 0, 'Hextile negotiated');
+        assert.equal(used('raw', Encoding.ZRLE) + used('raw', Encoding.Tight) + used('raw', Encoding.Hextile), 0);
+        const raw = views.raw.screen;
+        assert.deepEqual([raw.width, raw.height], [720, 400]);
+        for (const name of ['zrle', 'tight', 'hextile'] as const) {
+          const s = views[name].screen;
+          assert.deepEqual([s.width, s.height], [720, 400]);
+          assert.ok(Buffer.from(s.data).equals(Buffer.from(raw.data)), `${name} pixels equal Raw pixels`);
+        }
       } finally {
         await vm.qmp.execute('cont');
       }

@@ -81,6 +81,7 @@ export class RfbClient extends EventEmitter<RfbClientEventMap> implements RfbCli
   /** Connects and runs the handshake; resolves after `ready`, rejects with an RfbError. */
   connect(): Promise<void> {
     if (this.connecting) return this.connecting;
+    if (this.state === RfbClientState.CLOSED) return Promise.reject(new RfbClientError('RFB_CLOSED', 'the RFB client was closed'));
     this.connecting = new Promise<void>((resolve, reject) => {
       this.settle = (err) => {
         this.settle = undefined;
@@ -162,21 +163,35 @@ export class RfbClient extends EventEmitter<RfbClientEventMap> implements RfbCli
   }
 
   private readonly socketOnData = (chunk: Buffer): void => {
+    // Only the byte work is guarded: an exception thrown by an event listener is the listener's, not a protocol error.
+    if (this.state === RfbClientState.OPEN) {
+      const messages = this.guard(() => this.parser!.push(chunk));
+      if (messages) this.dispatch(messages);
+      return;
+    }
+    if (this.state === RfbClientState.CONNECTING) this.state = RfbClientState.HANDSHAKING;
+    if (this.state !== RfbClientState.HANDSHAKING) return;
+    const out = this.guard(() => this.handshake.push(chunk));
+    if (!out) return;
+    for (const b of out.send) this.socket?.write(b);
+    if (!out.init) return;
+    const first = this.guard(() => this.open(out.init!, out.rest));
+    if (!first) return;
+    this.emit('ready', { width: out.init.width, height: out.init.height, name: out.init.name, version: out.init.version });
+    this.settle?.();
+    if ((this.state as RfbClientState) === RfbClientState.OPEN) this.dispatch(first);
+  };
+
+  /** Runs parser or handshake work; a failure closes the connection with an RfbError and gives undefined. */
+  private guard<T>(work: () => T): T | undefined {
     try {
-      if (this.state === RfbClientState.OPEN) {
-        this.dispatch(this.parser!.push(chunk));
-        return;
-      }
-      if (this.state === RfbClientState.CONNECTING) this.state = RfbClientState.HANDSHAKING;
-      if (this.state !== RfbClientState.HANDSHAKING) return;
-      const out = this.handshake.push(chunk);
-      for (const b of out.send) this.socket?.write(b);
-      if (out.init) this.open(out.init, out.rest);
+      return work();
     } catch (err) {
       this.fail(err instanceof RfbClientError ? err
         : new RfbClientError('RFB_PROTOCOL_ERROR', `RFB data could not be handled: ${(err as Error).message}`, { cause: err }));
+      return undefined;
     }
-  };
+  }
 
   private readonly socketOnError = (err: NodeJS.ErrnoException): void => {
     if (this.state === RfbClientState.CONNECTING) {
@@ -196,7 +211,8 @@ export class RfbClient extends EventEmitter<RfbClientEventMap> implements RfbCli
     this.fail(new RfbClientError('RFB_CLOSED', `the VNC server closed the connection${during}`));
   };
 
-  private open(init: ServerInit, rest: Buffer | undefined): void {
+  /** Handshake done: set the pixel format and encodings, ask for the whole screen; parses any bytes that came along. */
+  private open(init: ServerInit, rest: Buffer | undefined): ServerMessage[] {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.serverInit = init;
@@ -207,9 +223,7 @@ export class RfbClient extends EventEmitter<RfbClientEventMap> implements RfbCli
     this.send(encode.setPixelFormat(this.pixelFormat));
     this.send(encode.setEncodings(encodingList(this.options)));
     this.send(encode.framebufferUpdateRequest(false, 0, 0, init.width, init.height));
-    this.emit('ready', { width: init.width, height: init.height, name: init.name, version: init.version });
-    this.settle?.();
-    if (rest && this.state === RfbClientState.OPEN) this.dispatch(this.parser.push(rest));
+    return rest ? this.parser.push(rest) : [];
   }
 
   private dispatch(messages: ServerMessage[]): void {

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import jpeg from 'jpeg-js';
+import { Encoding, type FramebufferUpdate } from '../../../../../../guacamole/protocols/vnc/rfb/index.js';
+import { framebufferUpdate, rgbaOf, tight, ZrleWriter, type Rgb } from '../../../../../helpers/rfb-fixtures.js';
+import { makeParser, parseEveryWay } from '../../../../../helpers/rfb-split.js';
+
+const R: Rgb = [255, 0, 0], B: Rgb = [0, 0, 255], Y: Rgb = [250, 200, 5];
+
+describe('Tight decoding', () => {
+  const make = makeParser(64, 64);
+  let z0: ZrleWriter, z1: ZrleWriter;
+  beforeEach(() => { z0 = new ZrleWriter(); z1 = new ZrleWriter(); });
+  afterEach(() => { z0.close(); z1.close(); });
+
+  it('decodes fill, and copy-filter data both small (uncompressed) and compressed over two streams', async () => {
+    const small: Rgb[] = [R, B, Y]; // 9 bytes: sent as is
+    const big = Array.from({ length: 6 * 5 }, (_, i): Rgb => [i * 8, 255 - i * 8, i]);
+    const bytes = framebufferUpdate([
+      tight.fill(0, 0, 10, 10, Y),
+      await tight.copy(1, 1, 3, 1, small, z0),
+      await tight.copy(2, 2, 6, 5, big, z0),
+      await tight.palette(0, 20, 10, 2, [R, B], Array.from({ length: 20 }, (_, i) => i % 3 === 0 ? 1 : 0), z1),
+      await tight.palette(0, 30, 5, 3, [R, B, Y], Array.from({ length: 15 }, (_, i) => i % 3), z1),
+      await tight.copy(8, 8, 6, 5, big, z0), // refers back to the earlier copy in stream 0
+    ]);
+    const [u] = parseEveryWay(make, bytes) as FramebufferUpdate[];
+    assert.deepEqual(u!.rectangles, [
+      { kind: 'fill', encoding: Encoding.Tight, x: 0, y: 0, width: 10, height: 10, rgba: [250, 200, 5, 255] },
+      { kind: 'pixels', encoding: Encoding.Tight, x: 1, y: 1, image: { width: 3, height: 1, data: rgbaOf(small) } },
+      { kind: 'pixels', encoding: Encoding.Tight, x: 2, y: 2, image: { width: 6, height: 5, data: rgbaOf(big) } },
+      { kind: 'pixels', encoding: Encoding.Tight, x: 0, y: 20, image: { width: 10, height: 2, data: rgbaOf(Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? B : R))) } },
+      { kind: 'pixels', encoding: Encoding.Tight, x: 0, y: 30, image: { width: 5, height: 3, data: rgbaOf(Array.from({ length: 15 }, (_, i) => [R, B, Y][i % 3]!)) } },
+      { kind: 'pixels', encoding: Encoding.Tight, x: 8, y: 8, image: { width: 6, height: 5, data: rgbaOf(big) } },
+    ]);
+  });
+
+  it('decodes JPEG rectangles', () => {
+    const w = 16, h = 8;
+    const src = new Uint8Array(w * h * 4);
+    for (let i = 0; i < w * h; i++) src.set([200, 40, 40, 255], i * 4);
+    const data = jpeg.encode({ width: w, height: h, data: src }, 95).data;
+    const [u] = parseEveryWay(make, framebufferUpdate([tight.jpeg(3, 4, w, h, data)])) as FramebufferUpdate[];
+    const r = u!.rectangles[0]!;
+    assert.ok(r.kind === 'pixels' && r.image.width === w && r.image.height === h);
+    const px = r.image.data;
+    assert.ok(Math.abs(px[0]! - 200) < 8 && Math.abs(px[1]! - 40) < 8 && px[3] === 255);
+  });
+});
