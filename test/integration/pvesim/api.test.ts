@@ -292,11 +292,11 @@ describe('pvesim API through proxmox-api', function () {
     });
 
     it('rejects bad parameters with the errors map', async () => {
-      const msg = await rejectsWith(root.nodes.$('pve1').qemu.$(100).config.$put({ cores: 'many' }), 400, /Parameter verification failed/);
+      const msg = await rejectsWith(root.nodes.$('pve1').qemu.$(100).config.$put({ cores: 'many' } as never), 400, /Parameter verification failed/);
       assert.match(msg, /"cores":"type check \('integer'\) failed - got 'many'"/);
-      await rejectsWith(root.nodes.$('pve1').qemu.$(100).config.$put({ bogus: 1 }), 400, /"bogus":"property is not defined in schema/);
+      await rejectsWith(root.nodes.$('pve1').qemu.$(100).config.$put({ bogus: 1 } as never), 400, /"bogus":"property is not defined in schema/);
       await rejectsWith(root.nodes.$('pve1').qemu.$(100).config.$put({ net0: 'virtio,bridge=vmbr0,speed=9' }), 400, /"net0":"invalid format/);
-      await rejectsWith(root.nodes.$('pve1').qemu.$(100).clone.$post({}), 400, /"newid":"property is missing and it is not optional"/);
+      await rejectsWith(root.nodes.$('pve1').qemu.$(100).clone.$post({} as never), 400, /"newid":"property is missing and it is not optional"/);
       await rejectsWith(root.nodes.$('pve1').qemu.$(99).status.current.$get(), 400, /"vmid"/);
     });
 
