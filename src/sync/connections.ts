@@ -1,0 +1,50 @@
+import type { ConnectionKind, DbConnection, DesiredConnection } from './types.js';
+
+/** Guacamole connection attributes that link a connection to its VM (written by sync, read by the portal). */
+export const ATTR_VM_ID = 'earcandle-vm-id';
+export const ATTR_KIND = 'earcandle-kind';
+export const ATTR_OWNER_GRANT = 'earcandle-owner-grant';
+
+const GUEST: Record<Exclude<ConnectionKind, 'console'>, { protocol: string; params: Record<string, string> }> = {
+  ssh: { protocol: 'ssh', params: { port: '22' } },
+  rdp: { protocol: 'rdp', params: { port: '3389', security: 'any', 'ignore-cert': 'true' } },
+  vnc: { protocol: 'vnc', params: { port: '5900' } },
+};
+export const GUEST_KINDS = Object.keys(GUEST) as Exclude<ConnectionKind, 'console'>[];
+
+/** A name Guacamole can store (utf8mb3, 128 characters) and that stays unique in the group thanks to the vmid. */
+export function connectionName(vmName: string, vmid: number, kind: ConnectionKind): string {
+  const suffix = kind === 'console' ? ` (${vmid})` : ` (${vmid}) ${kind}`;
+  // eslint-disable-next-line no-control-regex
+  const clean = vmName.replace(/[\u{10000}-\u{10FFFF}\u0000-\u001f\u007f]/gu, '').trim() || `vm-${vmid}`;
+  return clean.slice(0, 128 - suffix.length) + suffix;
+}
+
+/**
+ * The connections a VM should have: always the console (protocol vnc; the console bridge supplies host, port
+ * and the one-time password, so no parameter is stored), plus ssh/rdp/vnc to the guest's address when the
+ * address is known and the VM's tags or the cluster's defaults ask for them.
+ */
+export function desiredConnections(vm: { vmid: number; name: string; tags: readonly string[]; ipv4: string | null; template: boolean }, clusterProtocols: readonly string[]): DesiredConnection[] {
+  const out: DesiredConnection[] = [{ kind: 'console', name: connectionName(vm.name, vm.vmid, 'console'), protocol: 'vnc', params: {} }];
+  if (vm.ipv4 === null || vm.template) return out;
+  for (const kind of GUEST_KINDS) {
+    if (!vm.tags.includes(kind) && !clusterProtocols.includes(kind)) continue;
+    const g = GUEST[kind];
+    out.push({ kind, name: connectionName(vm.name, vm.vmid, kind), protocol: g.protocol, params: { hostname: vm.ipv4, ...g.params } });
+  }
+  return out;
+}
+
+/** What to change on an existing connection to make it the desired one; undefined when nothing. */
+export function connectionUpdate(
+  have: DbConnection,
+  want: DesiredConnection,
+): { connectionId: number; name?: string; setParams: Record<string, string>; deleteParams: string[] } | undefined {
+  const setParams: Record<string, string> = {};
+  for (const [k, v] of Object.entries(want.params)) if (have.params[k] !== v) setParams[k] = v;
+  const deleteParams = Object.keys(have.params).filter((k) => !(k in want.params));
+  const rename = have.name !== want.name;
+  if (!rename && Object.keys(setParams).length === 0 && deleteParams.length === 0) return undefined;
+  return { connectionId: have.connectionId, ...(rename ? { name: want.name } : {}), setParams, deleteParams };
+}
