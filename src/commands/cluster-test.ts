@@ -16,6 +16,6 @@ export async function testCluster(cluster: ClusterCredentials): Promise<string> 
   } catch (err) {
     throw new CliError(`${cluster.name}: ${describePveError(err)}`, ExitCode.Unavailable);
   } finally {
-    await client.close?.();
+    await client.close();
   }
 }
