@@ -76,6 +76,13 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    dhcp: z
+      .object({
+        /** Kea's own database on the same server (made by `kea-admin db-init`); absent = no Kea host rows. */
+        keaDatabase: z.string().regex(/^[A-Za-z0-9_$]{1,64}$/, 'expected a database name').optional(),
+      })
+      .strict()
+      .prefault({}),
     mail: z
       .object({
         smtpUrl: z.string().optional(),

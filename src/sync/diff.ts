@@ -15,7 +15,7 @@ const ENRICH_ONLY: Partial<Record<VmEventKind, VmEventKind>> = { created: 'appea
  * listing (which names guests of offline nodes too) whose last node was read is marked gone.
  */
 export function diff(inventory: Inventory, snapshot: DbSnapshot, now: Date, rules: SyncRules): ChangeSet {
-  const cs = emptyChangeSet(snapshot.clusterId);
+  const cs = emptyChangeSet(snapshot.clusterId, snapshot.groupId);
   const rule = parseOwnerRule(rules.ownerRule);
   const live = new Map<number, DbVm>();
   const gone = new Map<number, DbVm>();

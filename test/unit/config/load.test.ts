@@ -58,5 +58,6 @@ describe('configKeys', () => {
     const keys = configKeys();
     assert.ok(keys.some((k) => k.path === 'db.url' && k.env === 'EARCANDLE_DB_URL'));
     assert.ok(keys.some((k) => k.path === 'sync.goneGraceSeconds' && k.env === 'EARCANDLE_SYNC_GONE_GRACE_SECONDS'));
+    assert.equal(loadConfig({ env: { ...base, EARCANDLE_DHCP_KEA_DATABASE: 'kea' } }).dhcp.keaDatabase, 'kea');
   });
 });

@@ -1,0 +1,11 @@
+export { syncAll, syncCluster, summaryLine, SyncError, type ClusterSyncResult, type SyncDeps, type SyncOutcome } from './runner.js';
+export { SyncScheduler } from './scheduler.js';
+export { SyncMetrics } from './metrics.js';
+export { diff } from './diff.js';
+export { applyChanges } from './apply.js';
+export { readInventory, type KnownVms } from './inventory.js';
+export { parseOwnerRule, ownerName, OwnerRuleError, type OwnerRule } from './owners.js';
+export { parseSubnet, intToIpv4, ipv4ToInt, AddressAllocator, SubnetError } from './dhcp.js';
+export { ATTR_VM_ID, ATTR_KIND, ATTR_OWNER_GRANT, connectionName } from './connections.js';
+export type { VmEventKind } from './events.js';
+export type * from './types.js';
