@@ -179,6 +179,12 @@ export class PveClient {
     return parseUpid(await this.#api.nodes.$(node(nodeName)).qemu.$(vmid(id)).clone.$post(params), `clone ${id}`);
   }
 
+  /** Moves a guest to another node (`online` for a running one); resolves to the qmigrate UPID. */
+  async migrate(nodeName: string, id: number, target: string, options: { online?: boolean } = {}): Promise<string> {
+    const params = { target: node(target), ...(options.online ? { online: true } : {}) };
+    return parseUpid(await this.#api.nodes.$(node(nodeName)).qemu.$(vmid(id)).migrate.$post(params), `migrate ${id}`);
+  }
+
   /** PUT config (synchronous). Pass the digest read with the config to refuse lost updates. */
   async setConfig(nodeName: string, id: number, changes: Record<string, string | number | boolean>, options: { digest?: string; delete?: string[] } = {}): Promise<void> {
     const params: Record<string, string | number | boolean> = { ...changes };
