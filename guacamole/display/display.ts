@@ -10,11 +10,13 @@ import { encodeJpeg, encodePng, isOpaque, jpegQuality, pngOptimality, solidColor
 import { HeatMap } from './heat-map.js';
 import { imageInstructions } from './image-stream.js';
 import { area, type Rect } from './rect.js';
-import { Surface, type RgbaImage } from './surface.js';
+import { Surface, type RgbaImage, type SurfaceOp } from './surface.js';
 
 export const DEFAULT_LAYER = 0;
 /** guacd keeps the cursor in a buffer (negative index). */
 export const CURSOR_LAYER = -1;
+/** Off-screen buffers handed out by `createBuffer` count down from here (−1 is the cursor). */
+export const FIRST_BUFFER_LAYER = -2;
 /** A rect at least this large, changing at ≥ JPEG_MIN_FPS, may go out as JPEG. */
 const JPEG_MIN_AREA = 4096;
 const JPEG_MIN_FPS = 3;
@@ -66,6 +68,9 @@ export class Display {
   #lastTimestamp = 0;
   #lagMs = 0;
   #frames = 0;
+  /** Off-screen buffer layers (negative indices) and their pixels. */
+  readonly #buffers = new Map<number, Surface>();
+  #nextBuffer = FIRST_BUFFER_LAYER;
 
   constructor(options: DisplayOptions = {}) {
     this.#jpeg = !options.forceLossless && (options.imageMimetypes ?? []).includes('image/jpeg');
@@ -103,6 +108,37 @@ export class Display {
   copy(sx: number, sy: number, width: number, height: number, dx: number, dy: number): void {
     this.surface.copy(sx, sy, width, height, dx, dy);
   }
+  /** Fills a rectangle of the default layer, sent as `rect`+`cfill` in drawing order (not as a dirty area). */
+  paint(x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]): void {
+    this.surface.paint(x, y, width, height, rgba);
+  }
+
+  // Off-screen buffers: drawn into once (e.g. a glyph cache), then `copy`'d onto the default layer.
+  /** Allocates an off-screen buffer layer (−2, −3, …) of the given size; returns its index. */
+  createBuffer(width: number, height: number): number {
+    const layer = this.#nextBuffer--;
+    const surface = new Surface();
+    surface.resize(width, height);
+    this.#buffers.set(layer, surface);
+    return layer;
+  }
+  /** Resizes a buffer, keeping its pixels (the client's Layer.resize keeps them too). */
+  resizeBuffer(layer: number, width: number, height: number): void {
+    this.#buffer(layer).resize(width, height);
+  }
+  /** Draws pixels into a buffer; they go out as a lossless image before the frame's other drawing. */
+  putBuffer(layer: number, x: number, y: number, image: RgbaImage): void {
+    this.#buffer(layer).put(x, y, image);
+  }
+  /** Copies an area of a buffer onto the default layer (`copy,<layer>,…,0,dx,dy`). */
+  copyFromBuffer(layer: number, sx: number, sy: number, width: number, height: number, dx: number, dy: number): void {
+    this.surface.blit(this.#buffer(layer), layer, sx, sy, width, height, dx, dy);
+  }
+  /** A buffer's current pixels (tests and tools). */
+  bufferSurface(layer: number): Surface {
+    return this.#buffer(layer);
+  }
+
   setCursor(hotX: number, hotY: number, image: RgbaImage): void {
     this.#cursor = { hotX, hotY, image };
     this.#cursorChanged = true;
@@ -114,7 +150,9 @@ export class Display {
     this.#sinks.set(sink, { unanswered: [] });
     if (replay && this.surface.width > 0) {
       const full: Rect = { x: 0, y: 0, width: this.surface.width, height: this.surface.height };
-      let out = encode.size(DEFAULT_LAYER, full.width, full.height);
+      // Buffers first: later frames copy from them.
+      let out = this.#bufferReplay();
+      out += encode.size(DEFAULT_LAYER, full.width, full.height);
       out += this.#rectInstructions(full, false);
       if (this.#cursor) out += this.#cursorInstructions(this.#cursor);
       this.#send(out, [sink]);
@@ -149,7 +187,7 @@ export class Display {
 
   /** Ends a frame: sends the changes now, or holds them until the users catch up. */
   endFrame(): void {
-    if (!this.surface.hasChanges && !this.#cursorChanged) return;
+    if (!this.#hasChanges) return;
     if (this.framesInFlight >= this.#maxAhead) {
       this.#hold();
       return;
@@ -162,15 +200,10 @@ export class Display {
     this.#held = false;
     clearTimeout(this.#holdTimer);
     this.#holdTimer = undefined;
-    if (!this.surface.hasChanges && !this.#cursorChanged) return;
-    let out = '';
+    if (!this.#hasChanges) return;
+    let out = this.#bufferChanges();
     const { ops, rects } = this.surface.takeChanges();
-    for (const op of ops) {
-      out +=
-        op.kind === 'copy'
-          ? encode.copy(DEFAULT_LAYER, op.sx, op.sy, op.width, op.height, CompositeMode.OVER, DEFAULT_LAYER, op.dx, op.dy)
-          : encode.size(DEFAULT_LAYER, op.width, op.height);
-    }
+    for (const op of ops) out += opInstructions(DEFAULT_LAYER, op);
     const now = this.#now();
     for (const rect of rects) {
       out += this.#rectInstructions(rect, this.#jpeg);
@@ -191,6 +224,45 @@ export class Display {
     this.#holdTimer = undefined;
     this.#sinks.clear();
     this.#waiters = [];
+  }
+
+  get #hasChanges(): boolean {
+    if (this.surface.hasChanges || this.#cursorChanged) return true;
+    for (const b of this.#buffers.values()) if (b.hasChanges) return true;
+    return false;
+  }
+
+  #buffer(layer: number): Surface {
+    const surface = this.#buffers.get(layer);
+    if (!surface) throw new RangeError(`no buffer layer ${layer}`);
+    return surface;
+  }
+
+  /** Every buffer's resizes and new pixels (always lossless). */
+  #bufferChanges(): string {
+    let out = '';
+    for (const [layer, surface] of this.#buffers) {
+      if (!surface.hasChanges) continue;
+      const { ops, rects } = surface.takeChanges();
+      for (const op of ops) out += opInstructions(layer, op);
+      for (const rect of rects) {
+        const image = surface.read(rect);
+        out += imageInstructions(CompositeMode.SRC, layer, 'image/png', rect.x, rect.y, encodePng(image));
+      }
+    }
+    return out;
+  }
+
+  /** Every buffer whole, for a joining user. */
+  #bufferReplay(): string {
+    let out = '';
+    for (const [layer, surface] of this.#buffers) {
+      out += encode.size(layer, surface.width, surface.height);
+      if (surface.width === 0 || surface.height === 0) continue;
+      const image = surface.read({ x: 0, y: 0, width: surface.width, height: surface.height });
+      out += imageInstructions(CompositeMode.SRC, layer, 'image/png', 0, 0, encodePng(image));
+    }
+    return out;
   }
 
   #hold(): void {
@@ -255,5 +327,22 @@ export class Display {
       imageInstructions(CompositeMode.SRC, CURSOR_LAYER, 'image/png', 0, 0, encodePng(cursor.image, false)) +
       encode.cursor(cursor.hotX, cursor.hotY, CURSOR_LAYER, 0, 0, width, height)
     );
+  }
+}
+
+/** One queued surface operation of `layer` as instructions. */
+function opInstructions(layer: number, op: SurfaceOp): string {
+  switch (op.kind) {
+    case 'copy':
+      return encode.copy(layer, op.sx, op.sy, op.width, op.height, CompositeMode.OVER, layer, op.dx, op.dy);
+    case 'size':
+      return encode.size(layer, op.width, op.height);
+    case 'fill':
+      return (
+        encode.rect(layer, op.x, op.y, op.width, op.height) +
+        encode.cfill(CompositeMode.SRC, layer, op.rgba[0], op.rgba[1], op.rgba[2], op.rgba[3])
+      );
+    case 'blit':
+      return encode.copy(op.srcLayer, op.sx, op.sy, op.width, op.height, CompositeMode.SRC, layer, op.dx, op.dy);
   }
 }

@@ -30,7 +30,29 @@ export interface ResizeOp {
   readonly height: number;
 }
 
-export type SurfaceOp = MoveOp | ResizeOp;
+/** A solid rectangle drawn on the client with `rect` + `cfill` (nothing marked dirty). */
+export interface FillOp {
+  readonly kind: 'fill';
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly rgba: readonly [number, number, number, number];
+}
+
+/** An area copied in from another layer (an off-screen buffer), replayed with `copy,<srcLayer>,…`. */
+export interface BlitOp {
+  readonly kind: 'blit';
+  readonly srcLayer: number;
+  readonly sx: number;
+  readonly sy: number;
+  readonly width: number;
+  readonly height: number;
+  readonly dx: number;
+  readonly dy: number;
+}
+
+export type SurfaceOp = MoveOp | ResizeOp | FillOp | BlitOp;
 
 export class Surface {
   #width: number;
@@ -91,6 +113,39 @@ export class Surface {
     for (let i = 0; i < row.length; i += 4) row.set(rgba, i);
     for (let j = 0; j < r.height; j++) this.#data.set(row, ((r.y + j) * this.#width + r.x) * 4);
     this.dirty.add(r);
+  }
+
+  /**
+   * Fills a rectangle with one colour and queues it as a `rect`+`cfill` instruction instead of
+   * marking it dirty (text terminals clear and paint backgrounds this way).
+   */
+  paint(x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]): void {
+    const r = clip({ x, y, width, height }, this.#width, this.#height);
+    if (r.width <= 0 || r.height <= 0) return;
+    const row = new Uint8Array(r.width * 4);
+    for (let i = 0; i < row.length; i += 4) row.set(rgba, i);
+    for (let j = 0; j < r.height; j++) this.#data.set(row, ((r.y + j) * this.#width + r.x) * 4);
+    this.#ops.push({ kind: 'fill', x: r.x, y: r.y, width: r.width, height: r.height, rgba: [rgba[0], rgba[1], rgba[2], rgba[3]] });
+  }
+
+  /**
+   * Copies an area of another surface (an off-screen buffer whose index on the client is
+   * `srcLayer`) into this one and queues a `copy` from that layer. The source's pixels must reach
+   * the client before this surface's operations (Display sends buffers first).
+   */
+  blit(src: Surface, srcLayer: number, sx: number, sy: number, width: number, height: number, dx: number, dy: number): void {
+    if (dx < 0) [width, sx, dx] = [width + dx, sx - dx, 0];
+    if (dy < 0) [height, sy, dy] = [height + dy, sy - dy, 0];
+    width = Math.min(width, this.#width - dx, src.width - sx);
+    height = Math.min(height, this.#height - dy, src.height - sy);
+    if (width <= 0 || height <= 0 || sx < 0 || sy < 0) return;
+    const srcStride = src.width * 4;
+    const stride = this.#width * 4;
+    for (let j = 0; j < height; j++) {
+      const start = (sy + j) * srcStride + sx * 4;
+      this.#data.set(src.data.subarray(start, start + width * 4), (dy + j) * stride + dx * 4);
+    }
+    this.#ops.push({ kind: 'blit', srcLayer, sx, sy, width, height, dx, dy });
   }
 
   /**
