@@ -1,0 +1,12 @@
+/**
+ * Browser consoles, gateway side: console tokens, the PVE VNC bridge, the guacamole-lite tunnel on /tunnel
+ * and connection history. The only door into src/console.
+ */
+export { ConsoleTunnel, TUNNEL_PATH, type ConsoleTunnelOptions } from './tunnel.js';
+export { ConsoleTokenService, type MintedToken } from './token-service.js';
+export { ConsoleError, GuacStatus, type ConsoleErrorCode } from './errors.js';
+export { mintConsoleToken, openConsoleToken, CONSOLE_KINDS, MAX_TOKEN_TTL_MS, type ConsoleKind, type ConsoleClaims } from './token.js';
+export { VncBridge, BridgeState, type VncEndpoint, type VncUpstream, type BridgeEnd } from './vnc-bridge.js';
+export { openPveVnc } from './pve-vnc.js';
+export { ConnectionHistory } from './history.js';
+export { vncAuthResponse } from './vnc-des.js';
