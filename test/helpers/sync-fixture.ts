@@ -36,6 +36,9 @@ export async function createSyncFixture(scenario: Scenario, options: { cluster?:
         ...(scenario.acls ?? []),
       ],
     },
+  }).catch(async (err: unknown) => {
+    await testDb.drop();
+    throw err;
   });
   let db: DataSource | undefined;
   try {
