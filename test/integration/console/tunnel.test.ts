@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { mintConsoleToken } from '../../../src/console/index.js';
+import { qemuAvailable } from '../../../src/pvesim/index.js';
+import { GuacWsClient } from '../../helpers/console/guac-ws-client.js';
+import { startConsoleFixture, type ConsoleFixture } from '../../helpers/console/fixture.js';
+
+interface AuditRow {
+  action: string;
+  result: string;
+  detail: string | null;
+  actor_entity_id: number | null;
+}
+
+describe('console tunnel: guacamole-lite on /tunnel, built-in guacd, PVE simulator with QEMU', function () {
+  this.timeout(60_000);
+  let fx: ConsoleFixture;
+  let vm: { vmId: number; connectionId: number };
+  const crashes: unknown[] = [];
+  const onCrash = (err: unknown): void => {
+    crashes.push(err);
+  };
+
+  before(async function () {
+    if (!qemuAvailable()) throw new Error('qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)');
+    process.on('uncaughtException', onCrash);
+    process.on('unhandledRejection', onCrash);
+    fx = await startConsoleFixture({ qemu: true });
+    vm = fx.vms.get(100)!;
+  });
+  after(async () => {
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+    await fx?.stop();
+  });
+
+  const audits = async (): Promise<AuditRow[]> => (await fx.db.query('SELECT action, result, detail, actor_entity_id FROM audit_log ORDER BY id')) as AuditRow[];
+  const mint = (entityId: number, vmId = vm.vmId, ttlMs?: number, now?: number) =>
+    mintConsoleToken(fx.tokenKey, { entityId, vmId, kind: 'console', ...(ttlMs ? { ttlMs } : {}) }, now).token;
+
+  /** Opens the tunnel with a bad token; asserts the Guacamole error and close reason; returns the status. */
+  async function refused(url: string): Promise<number> {
+    const c = await GuacWsClient.open(url);
+    const err = await c.waitFor((i) => i.opcode === 'error').catch(() => undefined);
+    const close = await c.closed();
+    assert.ok(err, 'an error instruction arrives before the close');
+    assert.equal(close.reason, err.args[1], 'the close reason is the status, in decimal');
+    return Number(err.args[1]);
+  }
+
+  it('shows the VM screen through the bridge, then writes a history row with start and end', async () => {
+    const c = await GuacWsClient.open(fx.tunnelUrl(mint(fx.users.alice)));
+    const ready = await c.waitFor((i) => i.opcode === '');
+    assert.match(ready.args[0]!, /^\$/);
+    const size = await c.waitFor((i) => i.opcode === 'size' && i.args[0] === '0');
+    assert.ok(Number(size.args[1]) > 0 && Number(size.args[2]) > 0);
+    await c.waitFor((i) => i.opcode === 'img');
+    await c.waitFor((i) => i.opcode === 'sync');
+    assert.equal(fx.guacd.sessions(), 1);
+    assert.equal(fx.tunnel.sessions(), 1);
+    c.end();
+    await c.closed();
+    // history: the row exists with start and end once the tunnel has torn down
+    let rows: { username: string; connection_id: number; connection_name: string; start_date: Date; end_date: Date | null; remote_host: string }[] = [];
+    for (let i = 0; i < 100; i++) {
+      rows = (await fx.db.query('SELECT username, connection_id, connection_name, start_date, end_date, remote_host FROM guacamole_connection_history')) as typeof rows;
+      if (rows[0]?.end_date && fx.tunnel.sessions() === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.username, 'alice');
+    assert.equal(rows[0]!.connection_id, vm.connectionId);
+    assert.equal(rows[0]!.connection_name, 'vm-100 (100)');
+    assert.equal(rows[0]!.remote_host, '127.0.0.1');
+    assert.ok(rows[0]!.end_date instanceof Date && rows[0]!.end_date >= rows[0]!.start_date);
+    const a = await audits();
+    assert.deepEqual(a.map((r) => [r.action, r.result]), [['console.open', 'success']]);
+  });
+
+  describe('token abuse: refused before guacd, a Guacamole status, an audit row, no crash', () => {
+    let auditBefore = 0;
+    beforeEach(async () => {
+      auditBefore = (await audits()).length;
+      // the previous test's guacd session must be gone
+      for (let i = 0; i < 100 && fx.guacd.sessions() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(fx.guacd.sessions(), 0);
+    });
+    afterEach(async () => {
+      assert.equal(fx.guacd.sessions(), 0, 'no guacd session');
+      assert.equal(fx.tunnel.sessions(), 0, 'no tunnel session');
+      const rows = (await audits()).slice(auditBefore);
+      assert.equal(rows.length, 1, 'one audit row');
+      assert.equal(rows[0]!.action, 'console.refused');
+      assert.deepEqual(crashes, []);
+    });
+
+    it('expired → 0x0308', async () => {
+      const token = mint(fx.users.alice, vm.vmId, 1000, Date.now() - 5000);
+      assert.equal(await refused(fx.tunnelUrl(token)), 0x0308);
+      assert.match((await audits()).at(-1)!.detail!, /^TOKEN_EXPIRED/);
+    });
+
+    it('replayed → 0x0301 (the first use opened a session)', async () => {
+      const token = mint(fx.users.alice);
+      const first = await GuacWsClient.open(fx.tunnelUrl(token));
+      await first.waitFor((i) => i.opcode === 'sync');
+      first.end();
+      await first.closed();
+      for (let i = 0; i < 100 && (fx.guacd.sessions() > 0 || fx.tunnel.sessions() > 0); i++) await new Promise((r) => setTimeout(r, 50));
+      auditBefore = (await audits()).length;
+      assert.equal(await refused(fx.tunnelUrl(token)), 0x0301);
+      assert.match((await audits()).at(-1)!.detail!, /^TOKEN_REPLAYED/);
+    });
+
+    it('tampered (one bit of the ciphertext) → 0x0301', async () => {
+      const outer = JSON.parse(Buffer.from(mint(fx.users.alice), 'base64').toString()) as { iv: string; value: string; mac: string };
+      const v = Buffer.from(outer.value, 'base64');
+      v[5]! ^= 0x04;
+      const forged = Buffer.from(JSON.stringify({ ...outer, value: v.toString('base64') })).toString('base64');
+      assert.equal(await refused(fx.tunnelUrl(forged)), 0x0301);
+      assert.match((await audits()).at(-1)!.detail!, /^TOKEN_TAMPERED/);
+    });
+
+    it("someone else's token: bob's token for alice's VM → 0x0303", async () => {
+      assert.equal(await refused(fx.tunnelUrl(mint(fx.users.bob))), 0x0303);
+      const row = (await audits()).at(-1)!;
+      assert.match(row.detail!, /^ACCESS_REVOKED/);
+      assert.equal(row.actor_entity_id, fx.users.bob);
+    });
+
+    it('access revoked between minting and connecting → 0x0303', async () => {
+      const token = mint(fx.users.alice);
+      await fx.db.query('DELETE FROM guacamole_connection_permission WHERE entity_id = ?', [fx.users.alice]);
+      try {
+        assert.equal(await refused(fx.tunnelUrl(token)), 0x0303);
+      } finally {
+        await fx.db.query("INSERT INTO guacamole_connection_permission (entity_id, connection_id, permission) VALUES (?, ?, 'READ')", [fx.users.alice, vm.connectionId]);
+      }
+    });
+
+    it('garbage and a missing token → 0x0301', async () => {
+      assert.equal(await refused(fx.tunnelUrl('bm90IGEgdG9rZW4=')), 0x0301);
+      auditBefore = (await audits()).length;
+      assert.equal(await refused(`ws://127.0.0.1:${fx.port}/tunnel?width=800`), 0x0301);
+    });
+
+    it('a VM that is gone → 0x0204', async () => {
+      await fx.db.query('UPDATE vm SET gone_at = NOW(3) WHERE id = ?', [vm.vmId]);
+      try {
+        assert.equal(await refused(fx.tunnelUrl(mint(fx.users.alice))), 0x0204);
+      } finally {
+        await fx.db.query('UPDATE vm SET gone_at = NULL WHERE id = ?', [vm.vmId]);
+      }
+    });
+  });
+
+  it('leaves other WebSocket paths to other listeners', async () => {
+    let seen = '';
+    const other = (req: { url?: string }, socket: { destroy(): void }): void => {
+      if (req.url?.startsWith('/other')) {
+        seen = req.url;
+        socket.destroy();
+      }
+    };
+    fx.http.on('upgrade', other);
+    const before = [...fx.tunnel.refusals.values()].reduce((a, b) => a + b, 0);
+    try {
+      await assert.rejects(GuacWsClient.open(`ws://127.0.0.1:${fx.port}/other?token=x`));
+      assert.equal(seen, '/other?token=x');
+      assert.equal([...fx.tunnel.refusals.values()].reduce((a, b) => a + b, 0), before, 'the tunnel did not touch it');
+    } finally {
+      fx.http.off('upgrade', other);
+    }
+  });
+});
