@@ -5,6 +5,7 @@ import { register as registerGroup } from './group.js';
 import { register as registerCluster } from './cluster.js';
 import { register as registerGuacd } from './guacd.js';
 import { register as registerPveSim } from './pve-sim.js';
+import { register as registerServe } from './serve.js';
 import { register as registerSync } from './sync.js';
 
 /** Adds every `earcandle` sub-command; each lives in its own module. */
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerCluster(program);
   registerGuacd(program);
   registerPveSim(program);
+  registerServe(program);
   registerSync(program);
 }

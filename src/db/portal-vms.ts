@@ -1,0 +1,120 @@
+import type { DataSource } from 'typeorm';
+
+/** A VM as the portal shows it. */
+export interface PortalVm {
+  id: number;
+  clusterId: number;
+  clusterName: string;
+  node: string;
+  vmid: number;
+  name: string;
+  type: 'qemu' | 'lxc';
+  status: string;
+  qmpstatus: string | null;
+  lockState: string | null;
+  template: boolean;
+  ipv4: string | null;
+  goneAt: Date | null;
+  lastSeenAt: Date;
+}
+
+export interface VmEventRecord {
+  id: number;
+  vmId: number;
+  at: Date;
+  kind: string;
+  actor: string | null;
+  detail: string | null;
+  upid: string | null;
+}
+
+export interface VmConnection {
+  connectionId: number;
+  name: string;
+  protocol: string;
+  kind: string;
+}
+
+/** The attribute sync writes on each Guacamole connection of a VM. */
+export const VM_ID_ATTRIBUTE = 'earcandle-vm-id';
+export const KIND_ATTRIBUTE = 'earcandle-kind';
+
+/**
+ * The identities whose grants apply to a user: the user and every group it belongs to, transitively; a
+ * disabled group contributes nothing and neither do the groups it belongs to (Guacamole's rule).
+ */
+const EFFECTIVE = `WITH RECURSIVE eff (entity_id) AS (
+    SELECT CAST(? AS SIGNED)
+    UNION
+    SELECT g.entity_id FROM guacamole_user_group_member m
+      JOIN eff ON m.member_entity_id = eff.entity_id
+      JOIN guacamole_user_group g ON g.user_group_id = m.user_group_id
+     WHERE g.disabled = 0
+  )`;
+
+/** VM ids granted through READ on one of their connections. */
+const GRANTED = `SELECT DISTINCT CAST(ca.attribute_value AS UNSIGNED) AS vm_id
+    FROM guacamole_connection_permission p
+    JOIN eff ON eff.entity_id = p.entity_id
+    JOIN guacamole_connection_attribute ca ON ca.connection_id = p.connection_id AND ca.attribute_name = '${VM_ID_ATTRIBUTE}'
+   WHERE p.permission = 'READ'`;
+
+const VM_SELECT = `SELECT v.id, v.cluster_id AS clusterId, c.name AS clusterName, v.node, v.vmid, v.name, v.type, v.status,
+  v.qmpstatus, v.lock_state AS lockState, v.template, v.ipv4, v.gone_at AS goneAt, v.last_seen_at AS lastSeenAt
+  FROM vm v JOIN pve_cluster c ON c.id = v.cluster_id`;
+
+type VmRow = Omit<PortalVm, 'template'> & { template: number };
+
+/** What the portal reads about VMs, always through the Guacamole permission tables. */
+export class PortalVmRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** The VMs a user may use (every VM for an admin), by name. */
+  async visibleTo(entityId: number, admin: boolean): Promise<PortalVm[]> {
+    const rows = admin
+      ? ((await this.db.query(`${VM_SELECT} ORDER BY v.name, v.id`)) as VmRow[])
+      : ((await this.db.query(`${EFFECTIVE} ${VM_SELECT} JOIN (${GRANTED}) gr ON gr.vm_id = v.id ORDER BY v.name, v.id`, [entityId])) as VmRow[]);
+    return rows.map(toVm);
+  }
+
+  async canUse(entityId: number, admin: boolean, vmId: number): Promise<boolean> {
+    if (admin) return (await this.get(vmId)) !== undefined;
+    const rows = (await this.db.query(`${EFFECTIVE} SELECT 1 AS ok FROM (${GRANTED}) gr WHERE gr.vm_id = ? LIMIT 1`, [entityId, vmId])) as unknown[];
+    return rows.length > 0;
+  }
+
+  async get(vmId: number): Promise<PortalVm | undefined> {
+    const rows = (await this.db.query(`${VM_SELECT} WHERE v.id = ?`, [vmId])) as VmRow[];
+    return rows[0] && toVm(rows[0]);
+  }
+
+  /** Current state of these VMs (the live feed's poll). */
+  async states(vmIds: readonly number[]): Promise<PortalVm[]> {
+    if (vmIds.length === 0) return [];
+    const rows = (await this.db.query(`${VM_SELECT} WHERE v.id IN (?)`, [vmIds])) as VmRow[];
+    return rows.map(toVm);
+  }
+
+  async events(vmId: number, limit = 100): Promise<VmEventRecord[]> {
+    const rows = (await this.db.query(
+      'SELECT id, vm_id AS vmId, at, kind, actor, detail, upid FROM vm_event WHERE vm_id = ? ORDER BY at DESC, id DESC LIMIT ?',
+      [vmId, limit],
+    )) as VmEventRecord[];
+    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  }
+
+  async connections(vmId: number): Promise<VmConnection[]> {
+    return (await this.db.query(
+      `SELECT c.connection_id AS connectionId, c.connection_name AS name, c.protocol, COALESCE(k.attribute_value, c.protocol) AS kind
+         FROM guacamole_connection c
+         JOIN guacamole_connection_attribute a ON a.connection_id = c.connection_id AND a.attribute_name = '${VM_ID_ATTRIBUTE}' AND a.attribute_value = ?
+         LEFT JOIN guacamole_connection_attribute k ON k.connection_id = c.connection_id AND k.attribute_name = '${KIND_ATTRIBUTE}'
+        ORDER BY c.connection_id`,
+      [String(vmId)],
+    )) as VmConnection[];
+  }
+}
+
+function toVm(r: VmRow): PortalVm {
+  return { ...r, template: Number(r.template) === 1 };
+}

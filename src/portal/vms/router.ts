@@ -1,0 +1,53 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { ACTION_LABEL, DESTRUCTIVE, POWER_ACTIONS } from '../../jobs/index.js';
+import { csrfToken } from '../csrf.js';
+import type { Html } from '../html.js';
+import { layout } from '../layout.js';
+import type { RouteTable } from '../route-table.js';
+import { parseId } from '../route-table.js';
+import { parse } from '../validate.js';
+import type { VmService } from './service.js';
+import { confirmPage, consolePlaceholder, myMachines, vmPage } from './views.js';
+
+/** Renders the console page for a VM the user may use (the console module replaces the placeholder). */
+export type ConsolePage = (req: Request, res: Response, vm: { id: number; name: string }) => void | Promise<void>;
+
+export const powerFormSchema = z.object({ action: z.enum(POWER_ACTIONS, 'Unknown action.'), confirm: z.literal('yes').optional() });
+
+export function sendPage(req: Request, res: Response, title: string, body: Html, script?: string, status = 200): void {
+  const flash = req.session.flash;
+  delete req.session.flash;
+  res.status(status).type('html').send(layout({ title, user: req.user, csrfToken: csrfToken(req), body, flash, ...(script ? { script } : {}) }).value);
+}
+
+export function vmRoutes(table: RouteTable, vms: VmService, consolePage?: ConsolePage): void {
+  table.add({ method: 'get', path: '/', access: 'user', api: false, summary: 'My machines' }, async (req, res) => {
+    const list = await vms.list(req.user!);
+    sendPage(req, res, 'My machines', myMachines(list, csrfToken(req), req.user!.admin), 'vms');
+  });
+
+  table.add({ method: 'get', path: '/vms/:id', access: 'vm', api: false, summary: 'One machine: state, actions, history' }, async (req, res) => {
+    const vm = await vms.detail(req.user!, parseId(req.params.id)!);
+    sendPage(req, res, vm.name, vmPage(vm, csrfToken(req)), 'vms');
+  });
+
+  table.add({ method: 'post', path: '/vms/:id/power', access: 'vm', api: false, summary: 'Power action (form)' }, async (req, res) => {
+    const id = parseId(req.params.id)!;
+    const form = parse(powerFormSchema, req.body);
+    if (DESTRUCTIVE.has(form.action) && form.confirm !== 'yes') {
+      const vm = await vms.vm(req.user!, id);
+      sendPage(req, res, 'Are you sure?', confirmPage(vm, { action: form.action, label: ACTION_LABEL[form.action], destructive: true }, csrfToken(req)));
+      return;
+    }
+    const { created } = await vms.power(req.user!, id, form.action, req.ip ?? '');
+    req.session.flash = { kind: 'info', text: created ? `${ACTION_LABEL[form.action]}: on its way.` : 'That is already in progress.' };
+    res.redirect(303, `/vms/${id}`);
+  });
+
+  table.add({ method: 'get', path: '/vms/:id/console', access: 'vm', api: false, summary: 'Console of a machine' }, async (req, res) => {
+    const vm = await vms.vm(req.user!, parseId(req.params.id)!);
+    if (consolePage) return consolePage(req, res, vm);
+    sendPage(req, res, `Console: ${vm.name}`, consolePlaceholder(vm));
+  });
+}

@@ -1,0 +1,145 @@
+import type { AuditRepository } from '../../db/index.js';
+import type { JobRecord, JobRepository } from '../../db/jobs.js';
+import type { PortalVm, PortalVmRepository, VmConnection, VmEventRecord } from '../../db/portal-vms.js';
+import { ACTION_LABEL, DESTRUCTIVE, actionsFor, plainState, refusalFor, type JobQueue, type PlainState, type PowerAction } from '../../jobs/index.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { Principal } from '../types.js';
+
+export interface ActionView {
+  action: PowerAction;
+  label: string;
+  destructive: boolean;
+}
+
+export interface JobView {
+  id: number;
+  vmId: number | null;
+  action: string;
+  state: string;
+  error: string | null;
+  actor: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface VmView {
+  id: number;
+  name: string;
+  cluster: string;
+  node: string;
+  vmid: number;
+  state: PlainState;
+  actions: ActionView[];
+  /** The queued or running job, if any (progress). */
+  job: JobView | null;
+}
+
+export interface VmDetail extends VmView {
+  ipv4: string | null;
+  connections: VmConnection[];
+  events: VmEventRecord[];
+  jobs: JobView[];
+}
+
+export interface VmServiceDeps {
+  vms: Pick<PortalVmRepository, 'visibleTo' | 'canUse' | 'get' | 'events' | 'connections' | 'states'>;
+  jobs: Pick<JobRepository, 'activeForVms' | 'recentForVm' | 'get'>;
+  queue: Pick<JobQueue, 'enqueuePower'>;
+  audit: Pick<AuditRepository, 'record'>;
+}
+
+/** "My machines": what a person may see and do with their VMs. */
+export class VmService {
+  constructor(private readonly deps: VmServiceDeps) {}
+
+  async list(user: Principal): Promise<VmView[]> {
+    const vms = (await this.deps.vms.visibleTo(user.entityId, user.admin)).filter((v) => !v.template);
+    const active = await this.deps.jobs.activeForVms(vms.map((v) => v.id));
+    const byVm = new Map(active.map((j) => [j.vmId, j]));
+    return vms.map((v) => toView(v, byVm.get(v.id)));
+  }
+
+  /** The ids of the VMs a user may use (the live feed's filter). */
+  async visibleIds(user: Principal): Promise<number[]> {
+    return (await this.deps.vms.visibleTo(user.entityId, user.admin)).map((v) => v.id);
+  }
+
+  async canUse(user: Principal, vmId: number): Promise<boolean> {
+    return this.deps.vms.canUse(user.entityId, user.admin, vmId);
+  }
+
+  /** One VM with its history; NotFound when the user may not use it. */
+  async detail(user: Principal, vmId: number): Promise<VmDetail> {
+    const vm = await this.#require(user, vmId);
+    const [events, connections, jobs] = await Promise.all([this.deps.vms.events(vmId, 100), this.deps.vms.connections(vmId), this.deps.jobs.recentForVm(vmId, 10)]);
+    const active = jobs.find((j) => j.state === 'queued' || j.state === 'running');
+    return { ...toView(vm, active), ipv4: vm.ipv4, connections, events, jobs: jobs.map(jobView) };
+  }
+
+  async vm(user: Principal, vmId: number): Promise<PortalVm> {
+    return this.#require(user, vmId);
+  }
+
+  /** Queues a power action; a second click while one runs gets the same job back. */
+  async power(user: Principal, vmId: number, action: PowerAction, address: string): Promise<{ job: JobView; created: boolean }> {
+    const vm = await this.#require(user, vmId);
+    const state = plainState(vm);
+    const refusal = refusalFor(action, state);
+    if (refusal) {
+      await this.deps.audit.record({ actor: user.name, actorEntityId: user.entityId, action: `power.${action}`, target: `vm:${vm.id} ${vm.name}`, sourceAddress: address, result: 'denied', detail: refusal });
+      throw new ConflictError(refusal);
+    }
+    const { job, created } = await this.deps.queue.enqueuePower({ vmId, action, actorEntityId: user.entityId, actor: user.name });
+    if (created) {
+      await this.deps.audit.record({ actor: user.name, actorEntityId: user.entityId, action: `power.${action}`, target: `vm:${vm.id} ${vm.name}`, sourceAddress: address, result: 'success', detail: `job ${job.id}` });
+    }
+    return { job: jobView(job), created };
+  }
+
+  async job(user: Principal, jobId: number): Promise<JobView> {
+    const job = await this.deps.jobs.get(jobId);
+    if (!job || job.vmId === null || !(await this.canUse(user, job.vmId))) throw new NotFoundError('There is no such job.');
+    return jobView(job);
+  }
+
+  /** Current views of some VMs (the live feed). */
+  async views(vmIds: readonly number[]): Promise<VmView[]> {
+    const vms = await this.deps.vms.states(vmIds);
+    const active = await this.deps.jobs.activeForVms(vms.map((v) => v.id));
+    const byVm = new Map(active.map((j) => [j.vmId, j]));
+    return vms.map((v) => toView(v, byVm.get(v.id)));
+  }
+
+  async #require(user: Principal, vmId: number): Promise<PortalVm> {
+    const vm = (await this.canUse(user, vmId)) ? await this.deps.vms.get(vmId) : undefined;
+    if (!vm) throw new NotFoundError('There is no such machine, or it is not yours.');
+    return vm;
+  }
+}
+
+export function jobView(j: JobRecord): JobView {
+  return {
+    id: j.id,
+    vmId: j.vmId,
+    action: typeof j.args.action === 'string' ? j.args.action : j.kind,
+    state: j.state,
+    error: j.error,
+    actor: j.actor,
+    createdAt: j.createdAt,
+    finishedAt: j.finishedAt,
+  };
+}
+
+function toView(vm: PortalVm, job: JobRecord | undefined): VmView {
+  const state = plainState(vm);
+  return {
+    id: vm.id,
+    name: vm.name,
+    cluster: vm.clusterName,
+    node: vm.node,
+    vmid: vm.vmid,
+    state,
+    actions: actionsFor(state).map((action) => ({ action, label: ACTION_LABEL[action], destructive: DESTRUCTIVE.has(action) })),
+    job: job ? jobView(job) : null,
+  };
+}

@@ -1,0 +1,86 @@
+import { html, type Html } from '../html.js';
+import { csrfField } from '../layout.js';
+import type { ActionView, JobView, VmDetail, VmView } from './service.js';
+
+const STATE_TEXT: Record<string, string> = {
+  running: 'Running',
+  stopped: 'Stopped',
+  paused: 'Paused',
+  suspended: 'Suspended',
+  gone: 'Gone',
+  unknown: 'Unknown',
+};
+
+export function stateBadge(state: string): Html {
+  return html`<span class="state state-${state}" data-field="state">${STATE_TEXT[state] ?? state}</span>`;
+}
+
+export function jobLine(job: JobView | null): Html {
+  if (!job) return html`<span class="job" data-field="job"></span>`;
+  const text = job.state === 'queued' ? `${job.action}: waiting…` : job.state === 'running' ? `${job.action}: in progress…` : job.state === 'failed' ? job.error ?? 'failed' : `${job.action}: done`;
+  return html`<span class="job job-${job.state}" data-field="job">${text}</span>`;
+}
+
+export function actionButtons(vmId: number, actions: readonly ActionView[], csrf: string): Html {
+  return html`<form method="post" action="/vms/${vmId}/power" class="actions" data-field="actions">
+    ${csrfField(csrf)}
+    ${actions.map((a) => html`<button name="action" value="${a.action}" class="${a.destructive ? 'danger' : 'primary'}" ${a.destructive ? html`data-confirm="yes"` : ''}>${a.label}</button>`)}
+  </form>`;
+}
+
+function consoleButton(vm: VmView): Html {
+  return vm.state === 'running' || vm.state === 'paused' ? html`<a class="button" href="/vms/${vm.id}/console" data-field="console">Console</a>` : html`<span data-field="console"></span>`;
+}
+
+export function myMachines(vms: readonly VmView[], csrf: string, admin: boolean): Html {
+  if (vms.length === 0) {
+    return html`<h1>My machines</h1><p class="empty">You have no machines yet. ${admin ? 'Add a cluster under Administration.' : 'Ask an administrator to give you one.'}</p>`;
+  }
+  return html`<h1>My machines</h1>
+<p class="live-status" id="live-status" aria-live="polite"></p>
+<div class="vms">
+${vms.map(
+  (vm) => html`<article class="vm" data-vm-id="${vm.id}" data-state="${vm.state}">
+  <h2><a href="/vms/${vm.id}">${vm.name}</a></h2>
+  <p>${stateBadge(vm.state)} ${jobLine(vm.job)}</p>
+  ${actionButtons(vm.id, vm.actions, csrf)}
+  <p>${consoleButton(vm)}</p>
+</article>`,
+)}
+</div>`;
+}
+
+export function vmPage(vm: VmDetail, csrf: string): Html {
+  return html`<p><a href="/">← My machines</a></p>
+<article class="vm vm-detail" data-vm-id="${vm.id}" data-state="${vm.state}">
+  <h1>${vm.name}</h1>
+  <p>${stateBadge(vm.state)} ${jobLine(vm.job)}</p>
+  ${actionButtons(vm.id, vm.actions, csrf)}
+  <p>${consoleButton(vm)}</p>
+  <dl class="facts">
+    <dt>Address</dt><dd>${vm.ipv4 ?? 'not known'}</dd>
+    <dt>Cluster</dt><dd>${vm.cluster} (node ${vm.node}, id ${vm.vmid})</dd>
+  </dl>
+</article>
+<section>
+<h2>History</h2>
+${vm.events.length === 0
+  ? html`<p class="empty" id="history">Nothing has happened to this machine yet.</p>`
+  : html`<table class="history" id="history"><thead><tr><th>When</th><th>What</th><th>Who</th><th>Details</th></tr></thead><tbody>
+  ${vm.events.map((e) => html`<tr><td><time datetime="${e.at.toISOString()}">${e.at.toISOString().replace('T', ' ').slice(0, 19)}</time></td><td>${e.kind}</td><td>${e.actor ?? ''}</td><td>${e.detail ?? ''}</td></tr>`)}
+  </tbody></table>`}
+</section>`;
+}
+
+export function confirmPage(vm: { id: number; name: string }, action: ActionView, csrf: string): Html {
+  return html`<h1>${action.label}: ${vm.name}?</h1>
+<p>${action.action === 'shutdown' ? 'The machine is asked to shut down. Unsaved work inside it may be lost.' : 'This interrupts the machine at once. Unsaved work inside it is lost.'}</p>
+<form method="post" action="/vms/${vm.id}/power">${csrfField(csrf)}<input type="hidden" name="confirm" value="yes">
+<button name="action" value="${action.action}" class="danger">Yes, ${action.label.toLowerCase()}</button> <a href="/vms/${vm.id}">Cancel</a></form>`;
+}
+
+export function consolePlaceholder(vm: { id: number; name: string }): Html {
+  return html`<p><a href="/vms/${vm.id}">← ${vm.name}</a></p>
+<h1>Console: ${vm.name}</h1>
+<div id="console" class="console" data-vm-id="${vm.id}"><p class="empty">The browser console is not available on this gateway yet.</p></div>`;
+}
