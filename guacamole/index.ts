@@ -4,6 +4,8 @@
  * tools and tests that speak the Guacamole protocol themselves.
  */
 import type { GuacLogger } from './daemon/protocol-module.js';
+import { defaultRegistry, type ProtocolRegistry } from './daemon/registry.js';
+import type { SshProtocolOptions } from './protocols/ssh/client.js';
 import { GuacdServer } from './daemon/server.js';
 
 export interface GuacdOptions {
@@ -12,6 +14,10 @@ export interface GuacdOptions {
   /** TCP port; 4822 by default, 0 picks a free one. */
   port?: number;
   logger?: GuacLogger;
+  /** The protocols offered; `defaultRegistry()` (vnc, ssh) unless given, e.g. to pass SSH host-key callbacks. */
+  registry?: ProtocolRegistry;
+  /** SSH options (first-use host-key decisions) when no `registry` is given. */
+  ssh?: SshProtocolOptions;
 }
 
 export interface Guacd {
@@ -24,7 +30,8 @@ export interface Guacd {
 }
 
 export function createGuacd(options: GuacdOptions = {}): Guacd {
-  const server = new GuacdServer(options);
+  const registry = options.registry ?? (options.ssh ? registryWithSsh(options.ssh) : undefined);
+  const server = new GuacdServer({ ...options, ...(registry ? { registry } : {}) });
   return {
     start: () => server.start(),
     stop: () => server.stop(),
@@ -37,3 +44,13 @@ export { encode, instruction, codePointLength } from './protocol/encoder.js';
 export { GuacStatus } from './protocol/status.js';
 export type { Instruction, Opcode } from './protocol/instructions.js';
 export type { GuacLogger } from './daemon/protocol-module.js';
+export { ProtocolRegistry, defaultRegistry } from './daemon/registry.js';
+export type { ProtocolModule } from './daemon/protocol-module.js';
+export type { SshProtocolOptions } from './protocols/ssh/client.js';
+export type { HostKeyInfo } from './protocols/ssh/host-key.js';
+export type { GuacTerminal } from './terminal/terminal.js';
+
+/** The default protocols, with SSH built from `ssh` (host-key callback …); loaded on first use like the rest. */
+export function registryWithSsh(ssh: SshProtocolOptions): ProtocolRegistry {
+  return defaultRegistry().register('ssh', async () => (await import('./protocols/ssh/client.js')).createSshProtocol(ssh));
+}

@@ -41,5 +41,7 @@ export class ProtocolRegistry {
 
 /** The registry the daemon ships with: vnc now; ssh and rdp register here when they exist. */
 export function defaultRegistry(): ProtocolRegistry {
-  return new ProtocolRegistry().register('vnc', async () => (await import('../protocols/vnc/client.js')).vncProtocol);
+  return new ProtocolRegistry()
+    .register('vnc', async () => (await import('../protocols/vnc/client.js')).vncProtocol)
+    .register('ssh', async () => (await import('../protocols/ssh/client.js')).sshProtocol);
 }
