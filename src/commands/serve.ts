@@ -9,8 +9,10 @@ import { createSmtpMailer } from '../portal/mailer.js';
 import { createPortalServer } from '../portal/server.js';
 import { wirePortal } from '../portal/wiring.js';
 import { createGuacd } from '../../guacamole/index.js';
+import { AuditRepository } from '../db/index.js';
+import { ConsoleTunnel, sessionUserIdentifier } from '../console/index.js';
+import { SESSION_COOKIE } from '../portal/app.js';
 import { configFrom } from './context.js';
-import { testCluster } from './cluster-test.js';
 import { CliError, ExitCode } from './errors.js';
 
 interface Stoppable {
@@ -78,17 +80,34 @@ export function register(program: Command): void {
           publicUrl,
           mailer,
           log,
-          testCluster: async (name) => testCluster(await clusters.credentials(name)),
           forgetCluster: (id) => void pveClients.forget(id),
         });
         poke = () => feed.poke();
         const server = createPortalServer(deps, { host: config.http.bind, port: config.http.port, onClose: () => sessionStore.close() });
+        // The console tunnel (/tunnel) shares the portal's HTTP server; a token is only honoured from its owner's session.
+        let tunnel: ConsoleTunnel | undefined;
+        if (config.secrets.consoleTokenKey) {
+          tunnel = new ConsoleTunnel({
+            db,
+            tokenKey: config.secrets.consoleTokenKey.reveal(),
+            guacd: { host: config.guacd.host, port: config.guacd.port },
+            clusters,
+            audit: new AuditRepository(db),
+            identify: sessionUserIdentifier({ store: sessionStore, secret: sessionSecret.reveal(), cookieName: SESSION_COOKIE }),
+            logger: log,
+          });
+          tunnel.attach(server.httpServer);
+        } else {
+          log.warn('secrets.consoleTokenKey is not set: browser consoles are off');
+        }
         runner.start();
         started.push({ name: 'job runner', stop: () => runner.stop() });
         await server.start().catch((err: NodeJS.ErrnoException) => {
           throw new CliError(`cannot listen on ${config.http.bind}:${config.http.port}: ${err.code ?? err.message}`, ExitCode.Unavailable);
         });
         started.push({ name: 'portal', stop: () => server.stop() });
+        // stopped before the portal: open consoles end first
+        if (tunnel) started.push({ name: 'console tunnel', stop: () => tunnel.close() });
         log.info({ url: server.url() }, 'EarCandle is serving');
         process.stdout.write(`EarCandle portal on ${server.url()}\n`);
       } catch (err) {

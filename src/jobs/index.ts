@@ -15,3 +15,4 @@ export {
   type PlainState,
 } from './power-actions.js';
 export { POWER_JOB, systemClock, type Clock, type JobStore, type PowerPve, type PveForCluster, type VmLookup, type PowerJobArgs } from './types.js';
+export { checkCluster } from './cluster-check.js';

@@ -4,6 +4,7 @@ import session, { type Store } from 'express-session';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import type { Secret } from '../config/index.js';
+import type { ConsoleTokenService } from '../console/index.js';
 import type { Logger } from '../log.js';
 import { adminRoutes } from './admin/router.js';
 import type { AdminService } from './admin/service.js';
@@ -44,6 +45,8 @@ export interface PortalDeps {
   metricsRegistries?: Registry[];
   /** The console page (src/console replaces the placeholder). */
   consolePage?: ConsolePage;
+  /** Mints console tokens for POST /api/v1/vms/:id/console-token (absent: no console on this gateway). */
+  consoleTokens?: Pick<ConsoleTokenService, 'mint'>;
   log?: Logger;
   sessionMaxAgeMs?: number;
 }
@@ -113,7 +116,7 @@ export function createApp(deps: PortalDeps): Express {
   });
   vmRoutes(table, vms, deps.consolePage);
   adminRoutes(table, admin);
-  apiRoutes(table, vms, admin, deps.feed);
+  apiRoutes(table, vms, admin, deps.feed, deps.consoleTokens);
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use(errorHandler(deps.log));

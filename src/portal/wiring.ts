@@ -1,11 +1,12 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
+import { ConsoleTokenService } from '../console/index.js';
 import { AuditRepository, ClusterRepository, IdentityRepository, type DataSource } from '../db/index.js';
 import { GrantRepository } from '../db/grants.js';
 import type { JobRepository } from '../db/jobs.js';
 import { PortalAccountRepository } from '../db/portal-accounts.js';
 import { PortalVmRepository } from '../db/portal-vms.js';
-import type { JobQueue } from '../jobs/index.js';
+import { checkCluster, type JobQueue } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import { AdminService } from './admin/service.js';
 import type { PortalDeps } from './app.js';
@@ -70,7 +71,7 @@ export function wirePortal(w: PortalWiring): { deps: PortalDeps; sessionStore: C
     audit,
     clusters,
     clusterList,
-    ...(w.testCluster ? { testCluster: w.testCluster } : {}),
+    testCluster: w.testCluster ?? (async (name) => checkCluster(await clusterRepo.credentials(name))),
     ...(w.requestSync ? { requestSync: w.requestSync } : {}),
     ...(w.forgetCluster ? { forgetCluster: w.forgetCluster } : {}),
   });
@@ -104,6 +105,8 @@ export function wirePortal(w: PortalWiring): { deps: PortalDeps; sessionStore: C
     sessionMaxAgeMs: maxAge,
     ...(w.metricsRegistries ? { metricsRegistries: w.metricsRegistries } : {}),
     ...(w.consolePage ? { consolePage: w.consolePage } : {}),
+    // Console tokens need secrets.consoleTokenKey; without it the console-token route is absent.
+    ...(config.secrets.consoleTokenKey ? { consoleTokens: new ConsoleTokenService({ db, tokenKey: config.secrets.consoleTokenKey.reveal() }) } : {}),
     ...(w.log ? { log: w.log } : {}),
   };
   return { deps, sessionStore, feed };

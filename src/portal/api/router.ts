@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { CONSOLE_KINDS, ConsoleError, TUNNEL_PATH, type ConsoleTokenService } from '../../console/index.js';
 import { POWER_ACTIONS } from '../../jobs/index.js';
 import { grantSchema, newUserSchema, type AdminService } from '../admin/service.js';
 import { actorOf, requireId } from '../admin/router.js';
 import { csrfToken } from '../csrf.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import type { LiveFeed } from '../live-feed.js';
 import type { RouteTable } from '../route-table.js';
 import { parseId } from '../route-table.js';
@@ -11,10 +13,11 @@ import type { VmService } from '../vms/service.js';
 import { openApiDocument } from './openapi.js';
 
 export const powerSchema = z.object({ action: z.enum(POWER_ACTIONS, 'Unknown action.') }).strict();
+export const consoleTokenSchema = z.object({ kind: z.enum(CONSOLE_KINDS, 'Unknown way in.').default('console') }).strict();
 const auditQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), before: z.coerce.number().int().positive().optional() });
 
 /** The JSON API: the same services and the same access rules as the pages; errors as JSON. */
-export function apiRoutes(table: RouteTable, vms: VmService, admin: AdminService, feed: LiveFeed): void {
+export function apiRoutes(table: RouteTable, vms: VmService, admin: AdminService, feed: LiveFeed, consoleTokens?: Pick<ConsoleTokenService, 'mint'>): void {
   const api = { api: true };
 
   table.add({ method: 'get', path: '/api/v1/openapi.json', access: 'public', ...api, summary: 'This API, as an OpenAPI 3 document' }, (_req, res) => {
@@ -41,6 +44,30 @@ export function apiRoutes(table: RouteTable, vms: VmService, admin: AdminService
       res.status(created ? 202 : 200).json({ job, created });
     },
   );
+
+  if (consoleTokens) {
+    table.add(
+      {
+        method: 'post',
+        path: '/api/v1/vms/:id/console-token',
+        access: 'vm',
+        ...api,
+        summary: 'A single-use console token (valid 30 s) for the /tunnel WebSocket',
+        body: z.toJSONSchema(consoleTokenSchema, { io: 'input' }),
+      },
+      async (req, res) => {
+        const { kind } = parse(consoleTokenSchema, req.body ?? {});
+        try {
+          const { token, expiresAt } = await consoleTokens.mint(req.user!.entityId, parseId(req.params.id)!, kind);
+          res.set('Cache-Control', 'no-store').json({ token, tunnelUrl: TUNNEL_PATH, expiresAt: new Date(expiresAt).toISOString() });
+        } catch (err) {
+          if (!(err instanceof ConsoleError)) throw err;
+          if (err.code === 'NO_CONNECTION') throw new ConflictError(err.userMessage);
+          throw new NotFoundError('There is no such machine, or it is not yours.');
+        }
+      },
+    );
+  }
 
   table.add({ method: 'get', path: '/api/v1/jobs/:id', access: 'user', ...api, summary: 'A job of one of my machines' }, async (req, res) => {
     res.json({ job: await vms.job(req.user!, requireId(req)) });

@@ -8,7 +8,7 @@ import type { RouteTable } from '../route-table.js';
 import { parseId } from '../route-table.js';
 import { parse } from '../validate.js';
 import type { VmService } from './service.js';
-import { confirmPage, consolePlaceholder, myMachines, vmPage } from './views.js';
+import { confirmPage, consoleView, myMachines, vmPage } from './views.js';
 
 /** Renders the console page for a VM the user may use (the console module replaces the placeholder). */
 export type ConsolePage = (req: Request, res: Response, vm: { id: number; name: string }) => void | Promise<void>;
@@ -48,6 +48,6 @@ export function vmRoutes(table: RouteTable, vms: VmService, consolePage?: Consol
   table.add({ method: 'get', path: '/vms/:id/console', access: 'vm', api: false, summary: 'Console of a machine' }, async (req, res) => {
     const vm = await vms.vm(req.user!, parseId(req.params.id)!);
     if (consolePage) return consolePage(req, res, vm);
-    sendPage(req, res, `Console: ${vm.name}`, consolePlaceholder(vm));
+    sendPage(req, res, `Console: ${vm.name}`, consoleView(vm), 'console');
   });
 }

@@ -79,8 +79,20 @@ export function confirmPage(vm: { id: number; name: string }, action: ActionView
 <button name="action" value="${action.action}" class="danger">Yes, ${action.label.toLowerCase()}</button> <a href="/vms/${vm.id}">Cancel</a></form>`;
 }
 
-export function consolePlaceholder(vm: { id: number; name: string }): Html {
-  return html`<p><a href="/vms/${vm.id}">← ${vm.name}</a></p>
-<h1>Console: ${vm.name}</h1>
-<div id="console" class="console" data-vm-id="${vm.id}"><p class="empty">The browser console is not available on this gateway yet.</p></div>`;
+/** The console page body; web/src/console.ts drives it (src/console owns both). */
+export function consoleView(vm: { id: number; name: string }): Html {
+  return html`<div id="console" class="console-page" data-vm-id="${vm.id}">
+  <div class="console-bar">
+    <a href="/vms/${vm.id}">← ${vm.name}</a>
+    <button type="button" id="console-cad" title="Send Ctrl-Alt-Del">Ctrl-Alt-Del</button>
+    <button type="button" id="console-fullscreen">Full screen</button>
+    <button type="button" id="console-reconnect" hidden>Reconnect</button>
+    <details class="console-clipboard"><summary>Clipboard</summary>
+      <textarea id="console-clipboard" rows="4" cols="40" aria-label="Clipboard: text copied in the machine appears here; change it to paste into the machine"></textarea>
+    </details>
+    <span id="console-status" role="status">Connecting…</span>
+  </div>
+  <div id="console-message" class="console-message" role="alert" hidden><p></p><button type="button" id="console-start" hidden>Start it</button></div>
+  <div class="console-screen" data-console="screen"></div>
+</div>`;
 }
