@@ -10,3 +10,4 @@ export { VncBridge, BridgeState, type VncEndpoint, type VncUpstream, type Bridge
 export { openPveVnc } from './pve-vnc.js';
 export { ConnectionHistory } from './history.js';
 export { vncAuthResponse } from './vnc-des.js';
+export { sessionUserIdentifier, unsignSessionCookie, type SessionLookup } from './session-user.js';
