@@ -133,12 +133,12 @@ export class PortalAccountRepository {
     });
   }
 
-  /** Whether a token would be accepted now (the reset form checks before asking for a password). */
-  async tokenValid(tokenHash: Buffer, purpose: TokenPurpose, now: Date): Promise<boolean> {
+  /** The account a token would be accepted for now, without using it (the reset form checks first). */
+  async tokenEntity(tokenHash: Buffer, purpose: TokenPurpose, now: Date): Promise<number | undefined> {
     const rows = (await this.db.query(
-      'SELECT 1 FROM account_token WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?',
+      'SELECT entity_id AS entityId FROM account_token WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?',
       [tokenHash, purpose, now],
-    )) as unknown[];
-    return rows.length > 0;
+    )) as { entityId: number }[];
+    return rows[0]?.entityId;
   }
 }

@@ -9,7 +9,7 @@ export async function checkCluster(cluster: ClusterCredentials): Promise<string>
     const version = await client.version();
     return `${cluster.name}: Proxmox VE ${version.version} answers, token accepted.`;
   } catch (err) {
-    throw new Error(`${cluster.name}: ${describePveError(err)}`);
+    throw new Error(`${cluster.name}: ${describePveError(err)}`, { cause: err });
   } finally {
     await client?.close();
   }

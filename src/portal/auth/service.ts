@@ -181,19 +181,19 @@ export class AuthService {
   }
 
   async resetTokenValid(token: string): Promise<boolean> {
-    return this.deps.accounts.tokenValid(tokenHash(token), 'reset_password', this.#now());
+    return (await this.deps.accounts.tokenEntity(tokenHash(token), 'reset_password', this.#now())) !== undefined;
   }
 
   async resetPassword(token: string, password: string, password2: string, address: string): Promise<void> {
     if (password !== password2) throw new BadRequestError('The two passwords differ.');
-    if (!(await this.resetTokenValid(token))) throw new BadRequestError('This link is not valid any more. Ask for a new one.');
-    const problem = passwordProblem(password);
+    const owner = await this.deps.accounts.tokenEntity(tokenHash(token), 'reset_password', this.#now());
+    if (owner === undefined) throw new BadRequestError('This link is not valid any more. Ask for a new one.');
+    const p = await this.deps.accounts.principal(owner);
+    const problem = passwordProblem(password, p?.name);
     if (problem) throw new BadRequestError(capitalise(problem) + '.');
+    // Used only once the new password is acceptable; a second use (or a race) finds it gone.
     const entityId = await this.deps.accounts.consumeToken(tokenHash(token), 'reset_password', this.#now());
     if (entityId === undefined) throw new BadRequestError('This link is not valid any more. Ask for a new one.');
-    const p = await this.deps.accounts.principal(entityId);
-    const named = p && passwordProblem(password, p.name);
-    if (named) throw new BadRequestError(capitalise(named) + '.');
     await this.deps.accounts.setPassword(entityId, password);
     await this.deps.accounts.markEmailVerified(entityId, this.#now());
     await this.#audit({ actor: p?.name ?? null, actorEntityId: entityId, action: 'password-reset', result: 'success', sourceAddress: address });
