@@ -38,10 +38,13 @@ export function renderGlyph(font: TerminalFont, chars: string, style: GlyphStyle
       base = outline;
       // Shrink a glyph wider than its cells, centred; centre a narrower one (CJK in the fallback font).
       const inkWidth = outline.right - outline.left;
-      if (outline.right > width + 0.5 || outline.left < -0.5) {
+      if (isBoxDrawing(ch) && outline.advance > 0) {
+        // Box-drawing and block characters are stretched to the cell so that they join up.
+        raster.path(outline.commands.map((c) => scaleCommand(c, width / outline.advance, 1, 0, font.baseline)));
+      } else if (outline.right > width + 0.5 || outline.left < -0.5) {
         const s = Math.min(1, width / Math.max(1, inkWidth));
         raster.path(
-          outline.commands.map((c) => scaleCommand(c, s, (width - inkWidth * s) / 2 - outline.left * s, font.baseline)),
+          outline.commands.map((c) => scaleCommand(c, s, s, (width - inkWidth * s) / 2 - outline.left * s, font.baseline)),
         );
       } else {
         raster.path(outline.commands, style.width === 2 ? (width - outline.advance) / 2 : 0);
@@ -73,10 +76,16 @@ export function renderGlyph(font: TerminalFont, chars: string, style: GlyphStyle
 
 type Command = Parameters<Rasterizer['path']>[0][number];
 
-/** Scales a command about (0, baseline) by `s` and shifts it by `dx`. */
-function scaleCommand(c: Command, s: number, dx: number, baseline: number): Command {
-  const X = (x: number): number => x * s + dx;
-  const Y = (y: number): number => baseline + (y - baseline) * s;
+/** U+2500–U+259F: box drawing, block elements. */
+function isBoxDrawing(ch: string): boolean {
+  const cp = ch.codePointAt(0)!;
+  return cp >= 0x2500 && cp <= 0x259f;
+}
+
+/** Scales a command about (0, baseline) by `sx`, `sy` and shifts it by `dx`. */
+function scaleCommand(c: Command, sx: number, sy: number, dx: number, baseline: number): Command {
+  const X = (x: number): number => x * sx + dx;
+  const Y = (y: number): number => baseline + (y - baseline) * sy;
   switch (c.type) {
     case 'M':
     case 'L':

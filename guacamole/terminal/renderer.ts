@@ -7,7 +7,10 @@ import type { Display } from '../display/display.js';
 import type { Rgb } from './colors.js';
 import type { GlyphCache } from './glyph-cache.js';
 import { glyphKey } from './glyph.js';
-import type { Cell } from './screen.js';
+import { inverted, type Cell } from './screen.js';
+
+/** Cells drawn inverted on top of the content (cursor, selection): (col, row) → true. */
+export type Highlight = (col: number, row: number) => boolean;
 
 export interface RenderStats {
   /** Rows moved with `copy` instead of being redrawn. */
@@ -32,6 +35,8 @@ export class TerminalRenderer {
   /** Keys of what the client shows, by row; undefined rows are unknown (redrawn). */
   #shown: (string[] | undefined)[] = [];
   #shownSignature: (string | undefined)[] = [];
+  /** Signatures of the rows' content without cursor or selection, to recognise moved rows. */
+  #shownContent: (string | undefined)[] = [];
   readonly stats: RenderStats = { scrolledRows: 0, glyphCopies: 0, fills: 0 };
 
   constructor(
@@ -50,14 +55,18 @@ export class TerminalRenderer {
   invalidate(): void {
     this.#shown = [];
     this.#shownSignature = [];
+    this.#shownContent = [];
   }
 
-  /** Draws the rows (already carrying cursor and selection) into the display. */
-  render(rows: readonly (readonly Cell[])[]): void {
+  /** Draws the rows into the display, with the `highlight`ed cells (cursor, selection) inverted. */
+  render(content: readonly (readonly Cell[])[], highlight: Highlight = () => false): void {
+    const contentSignatures = content.map((row) => row.map(cellKey).join('\u0003'));
+    const rows = content.map((row, y) => row.map((cell, x) => (highlight(x, y) ? inverted(cell) : cell)));
     const keys = rows.map((row) => row.map(cellKey));
     const signatures = keys.map((k) => k.join('\u0003'));
-    this.#scroll(signatures, rows[0]?.length ?? 0);
+    this.#scroll(contentSignatures, rows[0]?.length ?? 0);
     for (let y = 0; y < rows.length; y++) {
+      this.#shownContent[y] = contentSignatures[y];
       if (this.#shownSignature[y] === signatures[y]) continue;
       this.#drawRow(y, rows[y]!, keys[y]!, this.#shown[y]);
       this.#shown[y] = keys[y]!;
@@ -65,6 +74,7 @@ export class TerminalRenderer {
     }
     this.#shown.length = rows.length;
     this.#shownSignature.length = rows.length;
+    this.#shownContent.length = rows.length;
   }
 
   /**
@@ -72,7 +82,7 @@ export class TerminalRenderer {
    * or up (reverse scroll), and moves the longest such run of rows with one `copy`.
    */
   #scroll(next: readonly string[], cols: number): void {
-    const old = this.#shownSignature;
+    const old = this.#shownContent;
     const n = next.length;
     let bestShift = 0;
     let bestStart = 0;
@@ -99,11 +109,14 @@ export class TerminalRenderer {
     if (bestLength < 2) return;
     const h = this.cellHeight;
     this.display.copy(0, (bestStart + bestShift) * h, cols * this.cellWidth, bestLength * h, 0, bestStart * h);
-    const movedKeys = this.#shown.slice(bestStart + bestShift, bestStart + bestShift + bestLength);
-    const movedSigs = old.slice(bestStart + bestShift, bestStart + bestShift + bestLength);
+    const from = bestStart + bestShift;
+    const movedKeys = this.#shown.slice(from, from + bestLength);
+    const movedSigs = this.#shownSignature.slice(from, from + bestLength);
+    const movedContent = old.slice(from, from + bestLength);
     for (let k = 0; k < bestLength; k++) {
       this.#shown[bestStart + k] = movedKeys[k];
       this.#shownSignature[bestStart + k] = movedSigs[k];
+      this.#shownContent[bestStart + k] = movedContent[k];
     }
     this.stats.scrolledRows += bestLength;
   }

@@ -12,8 +12,8 @@ import { parseColorScheme, type ColorScheme } from './colors.js';
 import { DEFAULT_FONT_NAME, DEFAULT_FONT_SIZE, TerminalFont } from './font.js';
 import { DEFAULT_GLYPH_CAPACITY, GlyphCache, type GlyphCacheStats } from './glyph-cache.js';
 import { isModifier, Keysym, keysymToSequence } from './keys.js';
-import { TerminalRenderer, type RenderStats } from './renderer.js';
-import { blankCell, inverted, rowFrom, type Cell } from './screen.js';
+import { TerminalRenderer, type Highlight, type RenderStats } from './renderer.js';
+import { rowFrom, type Cell } from './screen.js';
 import { Selection } from './selection.js';
 
 const { Terminal: XTerm } = xterm;
@@ -285,7 +285,8 @@ export class GuacTerminal extends EventEmitter<TerminalEventMap> {
       const bg = this.scheme.background;
       this.display.paint(0, 0, this.#width, this.#height, [bg[0], bg[1], bg[2], 255]);
     }
-    this.renderer.render(this.#visibleRows());
+    const rows = this.#visibleRows();
+    this.renderer.render(rows, this.#highlight(rows));
   }
 
   /** Renders and ends the frame now (tests, tools). */
@@ -311,26 +312,25 @@ export class GuacTerminal extends EventEmitter<TerminalEventMap> {
   #visibleRows(): Cell[][] {
     const buffer = this.#xterm.buffer.active;
     const scratch = buffer.getNullCell();
-    const top = buffer.viewportY;
-    const atBottom = top === buffer.baseY;
     const rows: Cell[][] = [];
-    for (let y = 0; y < this.rows; y++) {
-      const row = rowFrom(buffer.getLine(top + y), this.cols, this.scheme, scratch);
-      if (this.#selection.active) {
-        for (let x = 0; x < row.length; x++) if (this.#selection.contains(x, top + y)) row[x] = inverted(row[x]!);
-      }
-      rows.push(row);
-    }
-    if (this.#cursorVisible && atBottom) {
-      const row = rows[buffer.cursorY];
-      const x = Math.min(buffer.cursorX, this.cols - 1);
-      if (row) {
-        // On the right half of a wide character the cursor covers the whole character.
-        const at = row[x]?.width === 0 && x > 0 ? x - 1 : x;
-        row[at] = inverted(row[at] ?? blankCell(this.scheme));
-      }
-    }
+    for (let y = 0; y < this.rows; y++) rows.push(rowFrom(buffer.getLine(buffer.viewportY + y), this.cols, this.scheme, scratch));
     return rows;
+  }
+
+  /** Cells drawn inverted: the selection, and the cursor when the view is at the bottom. */
+  #highlight(rows: readonly (readonly Cell[])[]): Highlight {
+    const buffer = this.#xterm.buffer.active;
+    const top = buffer.viewportY;
+    let cursorX = -1;
+    let cursorY = -1;
+    if (this.#cursorVisible && top === buffer.baseY) {
+      cursorY = buffer.cursorY;
+      cursorX = Math.min(buffer.cursorX, this.cols - 1);
+      // On the right half of a wide character the cursor covers the whole character.
+      if (rows[cursorY]?.[cursorX]?.width === 0 && cursorX > 0) cursorX--;
+    }
+    const selection = this.#selection.active ? this.#selection : undefined;
+    return (x, y) => (x === cursorX && y === cursorY) !== (selection?.contains(x, top + y) ?? false);
   }
 
   #cursorMode(params: readonly (number | number[])[], on: boolean): boolean {

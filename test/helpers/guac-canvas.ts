@@ -2,7 +2,7 @@
  * A test-only Guacamole client canvas: replays drawing instructions (size, img+blob+end as PNG,
  * rect+cfill, copy) into RGBA layers, independently of guacamole/display, so tests can check the
  * pixels a browser would show. Only the composite modes the daemon uses (SRC 0xC, OVER 0xE on
- * opaque data) are supported; anything else throws.
+ * opaque data, ROUT 0x2 as a clear) are supported; anything else throws. Images replace pixels.
  */
 import { PNG } from 'pngjs';
 import type { Instruction } from '../../guacamole/index.js';
@@ -59,12 +59,14 @@ export class GuacCanvas {
         break;
       case 'cfill': {
         const mask = n(0);
-        if (mask !== 0xc && !(mask === 0xe && n(5) === 255)) throw new Error(`unsupported cfill mask ${mask}`);
+        // ROUT (0x2) with an opaque colour clears the area to transparent.
+        if (mask !== 0xc && mask !== 0x2 && !(mask === 0xe && n(5) === 255)) throw new Error(`unsupported cfill mask ${mask}`);
         const p = this.#path;
         if (!p || p.layer !== n(1)) throw new Error('cfill without a rect on its layer');
         const l = this.layer(p.layer);
+        const colour = mask === 0x2 ? [0, 0, 0, 0] : [n(2), n(3), n(4), n(5)];
         for (let y = p.y; y < p.y + p.height && y < l.height; y++) {
-          for (let x = p.x; x < p.x + p.width && x < l.width; x++) l.data.set([n(2), n(3), n(4), n(5)], (y * l.width + x) * 4);
+          for (let x = p.x; x < p.x + p.width && x < l.width; x++) l.data.set(colour, (y * l.width + x) * 4);
         }
         this.#path = undefined;
         break;
