@@ -9,6 +9,7 @@ import { createSmtpMailer } from '../portal/mailer.js';
 import { createPortalServer } from '../portal/server.js';
 import { wirePortal } from '../portal/wiring.js';
 import { createGuacd } from '../../guacamole/index.js';
+import { SyncMetrics, SyncScheduler } from '../sync/index.js';
 import { AuditRepository } from '../db/index.js';
 import { ConsoleTunnel, sessionUserIdentifier } from '../console/index.js';
 import { SESSION_COOKIE } from '../portal/app.js';
@@ -21,8 +22,8 @@ interface Stoppable {
 }
 
 /**
- * `earcandle serve`: the database, the built-in guacd (guacd.builtin), the job runner and the portal's HTTP
- * server, started in that order; SIGINT/SIGTERM stop them in reverse.
+ * `earcandle serve`: the database, the built-in guacd (guacd.builtin), the sync scheduler, the job runner and
+ * the portal's HTTP server, started in that order; SIGINT/SIGTERM stop them in reverse.
  */
 export function register(program: Command): void {
   program
@@ -63,10 +64,17 @@ export function register(program: Command): void {
         });
         const pveClients = new PveClients(clusters);
         started.push({ name: 'pve clients', stop: () => pveClients.close() });
+        const syncMetrics = new SyncMetrics();
+        const scheduler = new SyncScheduler({ db, clusters, config, metrics: syncMetrics, log: (line) => log.info(line) });
+        scheduler.start();
+        started.push({ name: 'sync', stop: () => scheduler.stop() });
+        const requestSync = (clusterId: number): void => {
+          clusters.require(clusterId).then((c) => scheduler.requestSync(c.name), () => undefined);
+        };
         const jobs = new JobRepository(db);
         const vms = new PortalVmRepository(db);
         let poke = (): void => undefined;
-        const runner = new JobRunner({ jobs, vms, pve: (id) => pveClients.get(id), clock: systemClock, onJobChange: () => poke(), log });
+        const runner = new JobRunner({ jobs, vms, pve: (id) => pveClients.get(id), clock: systemClock, onJobChange: () => poke(), requestSync, log });
         const queue = new JobQueue({ jobs, wake: () => runner.wake() });
 
         const publicUrl = config.http.publicUrl ?? `http://${config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind}:${config.http.port}`;
@@ -81,6 +89,8 @@ export function register(program: Command): void {
           mailer,
           log,
           forgetCluster: (id) => void pveClients.forget(id),
+          requestSync,
+          metricsRegistries: [syncMetrics.registry],
         });
         poke = () => feed.poke();
         const server = createPortalServer(deps, { host: config.http.bind, port: config.http.port, onClose: () => sessionStore.close() });
