@@ -7,6 +7,7 @@ import { register as registerGuacd } from './guacd.js';
 import { register as registerPveSim } from './pve-sim.js';
 import { register as registerServe } from './serve.js';
 import { register as registerSync } from './sync.js';
+import { register as registerDemo } from './demo.js';
 
 /** Adds every `earcandle` sub-command; each lives in its own module. */
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerPveSim(program);
   registerServe(program);
   registerSync(program);
+  registerDemo(program);
 }

@@ -100,6 +100,23 @@ export class ClusterRepository {
     return { ...toRecord(row), tokenSecret: new Secret(open(this.encryptionKey().reveal(), row.tokenSecretEnc, secretContext(row.name))) };
   }
 
+  /** Points an existing cluster at a new endpoint, CA or token (a re-issued token, a moved API). */
+  async updateConnection(name: string, change: { apiUrl?: string; caPem?: string | null; tokenId?: string; tokenSecret?: string }): Promise<void> {
+    const columns: [string, unknown][] = [];
+    if (change.apiUrl !== undefined) columns.push(['api_url', change.apiUrl]);
+    if (change.caPem !== undefined) columns.push(['ca_pem', change.caPem]);
+    if (change.tokenId !== undefined) columns.push(['token_id', change.tokenId]);
+    if (change.tokenSecret !== undefined) {
+      columns.push(['token_secret_enc', seal(this.encryptionKey().reveal(), change.tokenSecret, secretContext(name))]);
+    }
+    if (columns.length === 0) return;
+    const res = (await this.db.query(`UPDATE pve_cluster SET ${columns.map(([c]) => `${c} = ?`).join(', ')} WHERE name = ?`, [
+      ...columns.map(([, v]) => v),
+      name,
+    ])) as { affectedRows: number };
+    if (res.affectedRows === 0) throw new NotFoundError(`no cluster named ${name}`);
+  }
+
   async setEnabled(name: string, enabled: boolean): Promise<void> {
     const res = (await this.db.query('UPDATE pve_cluster SET enabled = ? WHERE name = ?', [enabled ? 1 : 0, name])) as { affectedRows: number };
     if (res.affectedRows === 0) throw new NotFoundError(`no cluster named ${name}`);

@@ -36,16 +36,20 @@ export async function startPrivateMariaDb(options: { dataDir: string; port: numb
 
   if (!existsSync(path.join(dbDir, 'mysql'))) {
     log(`creating a private MariaDB data directory in ${dataDir}`);
+    // MariaDB's own user must be able to reach the directory: its parents stay world-traversable.
+    mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
     mkdirSync(dbDir, { recursive: true, mode: 0o750 });
     mkdirSync(runDir, { recursive: true, mode: 0o750 });
     if (owner) for (const d of [dataDir, dbDir, runDir]) chownSync(d, owner.uid, owner.gid);
     await run(installDb, [
+      '--no-defaults',
       ...(asRoot ? ['--user=mysql'] : []),
       `--datadir=${dbDir}`,
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
-    ]).catch((err: Error) => {
-      throw new DemoSetupError(`mariadb-install-db failed: ${err.message.split('\n')[0]}`);
+    ]).catch((err: Error & { stderr?: string }) => {
+      const reason = (err.stderr ?? err.message).trim().split('\n').pop();
+      throw new DemoSetupError(`mariadb-install-db failed: ${reason}`);
     });
   }
   mkdirSync(runDir, { recursive: true });
