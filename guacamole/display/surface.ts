@@ -139,11 +139,13 @@ export class Surface {
     width = Math.min(width, this.#width - dx, src.width - sx);
     height = Math.min(height, this.#height - dy, src.height - sy);
     if (width <= 0 || height <= 0 || sx < 0 || sy < 0) return;
-    const srcStride = src.width * 4;
-    const stride = this.#width * 4;
+    // Pixel by pixel through 32-bit views: no per-row allocation (terminals blit thousands of glyphs a frame).
+    const from = new Uint32Array(src.data.buffer, src.data.byteOffset, src.data.byteLength >> 2);
+    const to = new Uint32Array(this.#data.buffer, this.#data.byteOffset, this.#data.byteLength >> 2);
     for (let j = 0; j < height; j++) {
-      const start = (sy + j) * srcStride + sx * 4;
-      this.#data.set(src.data.subarray(start, start + width * 4), (dy + j) * stride + dx * 4);
+      const s = (sy + j) * src.width + sx;
+      const d = (dy + j) * this.#width + dx;
+      for (let i = 0; i < width; i++) to[d + i] = from[s + i]!;
     }
     this.#ops.push({ kind: 'blit', srcLayer, sx, sy, width, height, dx, dy });
   }

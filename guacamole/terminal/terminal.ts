@@ -25,7 +25,7 @@ export const MAX_DIMENSION = 1024;
 export const FRAME_MS = 40;
 export const QUIET_MS = 10;
 /** Unparsed bytes above which `write` asks the source to pause. */
-const HIGH_WATER = 256 * 1024;
+const HIGH_WATER = 1024 * 1024;
 const WHEEL_LINES = 3;
 
 const enum Button {
