@@ -62,6 +62,13 @@ describe('portal authorization matrix', function () {
     assert.ok(routes.length >= 40, `${routes.length} routes`);
   });
 
+  it('the OpenAPI document describes every /api/v1 route the app serves', async () => {
+    const doc = (await clients.get('anonymous')!.get('/api/v1/openapi.json')).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
+    const api = routes.filter((r) => r.path.startsWith('/api/v1/')).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    assert.deepEqual(documented.sort(), api.sort());
+  });
+
   it('every route × every persona gets what its access allows, and denials change nothing', async () => {
     const failures: string[] = [];
     let checked = 0;
