@@ -129,6 +129,12 @@ class ConsolePage {
     this.#screen.focus();
   }
 
+  /** The remote screen's size in pixels (0×0 before the first frame). */
+  size(): [number, number] {
+    const d = this.#client?.getDisplay();
+    return d ? [d.getWidth(), d.getHeight()] : [0, 0];
+  }
+
   /** Fits the remote screen into the box, never enlarging past 1:1. */
   rescale(): void {
     const display = this.#client?.getDisplay();
@@ -207,7 +213,7 @@ class ConsolePage {
       this.#everConnected = true;
       this.#retries = 0;
       this.#setStatus('');
-      this.#reconnectButton.hidden = true;
+      show(this.#reconnectButton, false);
       this.rescale();
     } else if (state === 5) {
       if (this.#fatal || this.state === 'closed' || this.state === 'failed') return;
@@ -269,21 +275,21 @@ class ConsolePage {
     const p = this.#message.querySelector('p');
     if (p) p.textContent = MESSAGES[kind];
     this.#message.dataset.kind = kind;
-    this.#message.hidden = false;
-    this.#startButton.hidden = kind !== 'off';
-    this.#reconnectButton.hidden = kind === 'noAccess' || kind === 'gone' || kind === 'off';
+    show(this.#message, true);
+    show(this.#startButton, !(kind !== 'off'));
+    show(this.#reconnectButton, !(kind === 'noAccess' || kind === 'gone' || kind === 'off'));
   }
 
   #hideMessage(): void {
-    this.#message.hidden = true;
+    show(this.#message, false);
     delete this.#message.dataset.kind;
-    this.#startButton.hidden = true;
-    this.#reconnectButton.hidden = true;
+    show(this.#startButton, false);
+    show(this.#reconnectButton, false);
   }
 
   #setStatus(text: string): void {
     this.#status.textContent = text;
-    this.#status.hidden = text === '';
+    show(this.#status, !(text === ''));
   }
 
   #teardown(): void {
@@ -345,6 +351,12 @@ class MintError extends Error {
   constructor(readonly kind: FailureKind) {
     super(kind);
   }
+}
+
+/** [hidden] alone loses to the stylesheet's `button { display: … }`; set both. */
+function show(el: HTMLElement, visible: boolean): void {
+  el.hidden = !visible;
+  el.style.display = visible ? '' : 'none';
 }
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {

@@ -9,7 +9,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGuacd, type Guacd } from '../../../guacamole/index.js';
 import { loadConfig, Secret } from '../../../src/config/index.js';
-import { ConsoleTunnel, type ConsoleTunnelOptions } from '../../../src/console/index.js';
+import { ConsoleTunnel, sessionUserIdentifier, type ConsoleTunnelOptions } from '../../../src/console/index.js';
+import { JobRepository } from '../../../src/db/jobs.js';
+import { JobQueue } from '../../../src/jobs/index.js';
+import { SESSION_COOKIE } from '../../../src/portal/app.js';
+import { createPortalServer } from '../../../src/portal/server.js';
+import { wirePortal } from '../../../src/portal/wiring.js';
 import { AuditRepository, ClusterRepository, IdentityRepository, migrateUp, openDatabase, type DataSource } from '../../../src/db/index.js';
 import { createPveClient } from '../../../src/pve/index.js';
 import { startPveSim, type PveSim } from '../../../src/pvesim/index.js';
@@ -41,8 +46,8 @@ export interface FixtureOptions {
   /** VMs to create and start (vmid 100…); default 1. */
   vms?: number;
   tunnel?: Partial<ConsoleTunnelOptions>;
-  /** Attach the tunnel to an existing server instead of a bare one. */
-  server?: Server;
+  /** Serve the real portal (login, pages, API, console page) with the tunnel on its HTTP server. */
+  portal?: boolean;
 }
 
 export async function startConsoleFixture(options: FixtureOptions): Promise<ConsoleFixture> {
@@ -111,12 +116,32 @@ export async function startConsoleFixture(options: FixtureOptions): Promise<Cons
 
     const tokenKey = randomBytes(32);
     const audit = new AuditRepository(db);
-    const http =
-      options.server ??
-      createServer((_req, res) => {
+    let http: Server;
+    let identify: ConsoleTunnelOptions['identify'];
+    if (options.portal) {
+      const sessionSecret = randomBytes(24).toString('hex');
+      const config = loadConfig({
+        env: {
+          EARCANDLE_DB_URL: testDb.url,
+          EARCANDLE_SECRETS_SESSION_SECRET: sessionSecret,
+          EARCANDLE_SECRETS_CONSOLE_TOKEN_KEY: tokenKey.toString('hex'),
+          EARCANDLE_SECRETS_ENCRYPTION_KEY: encryptionKey.reveal().toString('hex'),
+        },
+      });
+      const jobs = new JobRepository(db);
+      const queue = new JobQueue({ jobs, wake: () => undefined });
+      const { deps, sessionStore } = wirePortal({ db, config, jobs, queue, publicUrl: 'http://127.0.0.1' });
+      const portal = createPortalServer(deps, { host: '127.0.0.1', port: 0, onClose: () => sessionStore.close() });
+      await portal.start();
+      cleanups.push(() => portal.stop());
+      http = portal.httpServer;
+      identify = sessionUserIdentifier({ store: sessionStore, secret: sessionSecret, cookieName: SESSION_COOKIE });
+    } else {
+      http = createServer((_req, res) => {
         res.writeHead(404).end();
       });
-    const tunnel = new ConsoleTunnel({ db, tokenKey, guacd: { host: '127.0.0.1', port: guacdPort }, clusters, audit, ...options.tunnel });
+    }
+    const tunnel = new ConsoleTunnel({ db, tokenKey, guacd: { host: '127.0.0.1', port: guacdPort }, clusters, audit, ...(identify ? { identify } : {}), ...options.tunnel });
     tunnel.attach(http);
     cleanups.push(() => tunnel.close());
     if (!http.listening) {

@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Secret } from '../../src/config/index.js';
+import { mintConsoleToken, openPveVnc, VncBridge } from '../../src/console/index.js';
+import { createPveClient } from '../../src/pve/index.js';
+import { qemuAvailable } from '../../src/pvesim/index.js';
+import { PVE_TOKEN_ID, PVE_TOKEN_SECRET, startConsoleFixture, type ConsoleFixture } from '../helpers/console/fixture.js';
+import { RfbTcpClient } from '../helpers/console/rfb-tcp-client.js';
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+interface CanvasGrab {
+  width: number;
+  height: number;
+  rgba: string;
+}
+
+/** The default layer's canvas (unscaled remote pixels) as base64 RGBA. */
+async function grabCanvas(page: Page): Promise<CanvasGrab> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('.console-display canvas');
+    if (!canvas) throw new Error('no canvas');
+    const ctx = canvas.getContext('2d')!;
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let bin = '';
+    for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    return { width: canvas.width, height: canvas.height, rgba: btoa(bin) };
+  });
+}
+
+describe('console end to end: headless Chromium, portal, tunnel, built-in guacd, PVE simulator with QEMU', function () {
+  this.timeout(120_000);
+  let fx: ConsoleFixture;
+  let browser: Browser;
+  let vmId: number;
+
+  before(async function () {
+    if (!qemuAvailable()) throw new Error('qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)');
+    execFileSync(process.execPath, ['web/build.mjs'], { stdio: 'inherit' });
+    fx = await startConsoleFixture({ qemu: true, portal: true });
+    vmId = fx.vms.get(100)!.vmId;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await fx?.stop();
+  });
+
+  async function login(name: string, password: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${fx.port}/login`);
+    await page.fill('input[name="name"]', name);
+    await page.fill('input[name="password"]', password);
+    await Promise.all([page.waitForNavigation(), page.click('form button[type="submit"], form input[type="submit"], form button:not([type])')]);
+    return page;
+  }
+
+  it('shows the VM screen as a direct VNC grab sees it, takes a key press, closes, and records the session', async () => {
+    const page = await login('alice', 'alice-password-1');
+    await page.goto(`http://127.0.0.1:${fx.port}/vms/${vmId}/console`);
+    await page.waitForFunction(() => (window as unknown as { earcandleConsole?: { state: string } }).earcandleConsole?.state === 'connected');
+    // wait until the canvas holds more than one colour
+    await page.waitForFunction(() => {
+      const c = document.querySelector<HTMLCanvasElement>('.console-display canvas');
+      if (!c || c.width === 0) return false;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 4; i < d.length; i += 4) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) return true;
+      return false;
+    });
+
+    // a direct VNC grab of the same VM (PVE vncproxy → RFB, Raw encoding, no guacd)
+    const pve = createPveClient({ apiUrl: fx.sim.url, tokenId: PVE_TOKEN_ID, tokenSecret: new Secret(PVE_TOKEN_SECRET), caPem: fx.sim.caPem });
+    const bridge = await VncBridge.open({ open: () => openPveVnc({ pve, caPem: fx.sim.caPem, node: 'pve1', vmid: 100 }) });
+    const rfb = await RfbTcpClient.open(bridge.endpoint.port);
+    await rfb.handshake(bridge.endpoint.password);
+    const direct = await rfb.frame();
+    rfb.close();
+    bridge.close();
+    await pve.close();
+
+    const shown = await grabCanvas(page);
+    // Guacamole layers allocate their canvas in 64-pixel steps: compare the remote screen's area
+    assert.equal(await page.evaluate(() => (window as unknown as { earcandleConsole: { size(): number[] } }).earcandleConsole.size().join('x')), `${direct.width}x${direct.height}`);
+    assert.ok(shown.width >= direct.width && shown.height >= direct.height);
+    const rgba = Buffer.from(shown.rgba, 'base64');
+    let same = 0;
+    for (let y = 0; y < direct.height; y++) {
+      for (let x = 0; x < direct.width; x++) {
+        const i = y * direct.width + x;
+        const j = (y * shown.width + x) * 4;
+        // direct: little-endian 32 bpp, red at bit 16 → bytes B,G,R,X
+        const [b, g, r] = [direct.pixels[i * 4]!, direct.pixels[i * 4 + 1]!, direct.pixels[i * 4 + 2]!];
+        if (Math.abs(rgba[j]! - r) <= 2 && Math.abs(rgba[j + 1]! - g) <= 2 && Math.abs(rgba[j + 2]! - b) <= 2) same++;
+      }
+    }
+    const ratio = same / (direct.width * direct.height);
+    let transparent = 0;
+    for (let y = 0; y < direct.height; y++) for (let x = 0; x < direct.width; x++) if (rgba[(y * shown.width + x) * 4 + 3] !== 255) transparent++;
+    assert.equal(transparent, 0, 'every pixel of the remote screen is opaque on the canvas');
+    // the text cursor may blink between the two grabs; everything else must match
+    assert.ok(ratio > 0.995, `only ${(ratio * 100).toFixed(2)} % of the pixels match the direct grab`);
+    // The README's picture: the console canvas itself (headless Chromium with --disable-gpu leaves
+    // Guacamole's layer canvases out of page screenshots, so the pixels are taken from the canvas).
+    const png = await page.evaluate(() => document.querySelector<HTMLCanvasElement>('.console-display canvas')!.toDataURL('image/png'));
+    writeFileSync('docs/screenshots/console.png', Buffer.from(png.replace(/^data:image\/png;base64,/, ''), 'base64'));
+
+    // a key press reaches the VM: Ctrl-Alt-Del (the page's button) makes SeaBIOS reset the machine, which
+    // repaints the whole screen; watch the canvas until it differs from the idle screen by more than a blinking cursor (0.1 % of the pixels)
+    const baseline = rgba;
+    // (a plain string: tsx's name helpers do not exist in the page)
+    await page.evaluate(`(() => {
+      const base = Uint8Array.from(atob(${JSON.stringify(baseline.toString('base64'))}), (c) => c.charCodeAt(0));
+      window.__maxDiff = 0;
+      const tick = () => {
+        const c = document.querySelector('.console-display canvas');
+        if (c) {
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let diff = 0;
+          const n = Math.min(d.length, base.length);
+          for (let i = 0; i < n; i += 4) if (d[i] !== base[i] || d[i + 1] !== base[i + 1] || d[i + 2] !== base[i + 2]) diff++;
+          if (d.length !== base.length) diff = n / 4;
+          window.__maxDiff = Math.max(window.__maxDiff, diff / (n / 4));
+        }
+        requestAnimationFrame(tick);
+      };
+      tick();
+    })()`);
+    await page.click('#console-cad');
+    await page.waitForFunction(() => (window as unknown as { __maxDiff: number }).__maxDiff > 0.001);
+
+    // close: leave the page; the tunnel, the guacd session and the bridge end; history has start and end
+    await page.goto(`http://127.0.0.1:${fx.port}/`);
+    await page.context().close();
+    let rows: { username: string; start_date: Date; end_date: Date | null }[] = [];
+    while (!(rows.length === 1 && rows[0]!.end_date && fx.tunnel.sessions() === 0)) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = (await fx.db.query('SELECT username, start_date, end_date FROM guacamole_connection_history')) as typeof rows;
+    }
+    assert.equal(rows[0]!.username, 'alice');
+    assert.ok(rows[0]!.end_date! >= rows[0]!.start_date);
+    assert.equal(fx.guacd.sessions(), 0);
+  });
+
+  it("refuses bob: no console page, and alice's token presented from bob's session closes with 0x0303", async () => {
+    const page = await login('bob', 'bob-password-1');
+    const res = await page.goto(`http://127.0.0.1:${fx.port}/vms/${vmId}/console`);
+    assert.equal(res?.status(), 404);
+    const token = mintConsoleToken(fx.tokenKey, { entityId: fx.users.alice, vmId, kind: 'console' }).token;
+    const reason = await page.evaluate(
+      (url) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(url, 'guacamole');
+          ws.onclose = (e) => resolve(e.reason);
+        }),
+      `ws://127.0.0.1:${fx.port}/tunnel?token=${encodeURIComponent(token)}`,
+    );
+    assert.equal(reason, String(0x0303));
+    const audit = (await fx.db.query("SELECT detail FROM audit_log WHERE action = 'console.refused' ORDER BY id DESC LIMIT 1")) as { detail: string }[];
+    assert.match(audit[0]!.detail, /^TOKEN_WRONG_USER/);
+    await page.context().close();
+    assert.equal(fx.guacd.sessions(), 0);
+  });
+
+  it('says "This machine is off — start it?" for a stopped VM', async () => {
+    const pve = createPveClient({ apiUrl: fx.sim.url, tokenId: PVE_TOKEN_ID, tokenSecret: new Secret(PVE_TOKEN_SECRET), caPem: fx.sim.caPem });
+    await pve.waitForTask(await pve.power('pve1', 100, 'stop'), { pollMs: 100 });
+    await fx.db.query("UPDATE vm SET status = 'stopped' WHERE id = ?", [vmId]);
+    await pve.close();
+    const page = await login('alice', 'alice-password-1');
+    await page.goto(`http://127.0.0.1:${fx.port}/vms/${vmId}/console`);
+    await page.waitForSelector('#console-message:not([hidden])');
+    assert.equal(await page.textContent('#console-message p'), 'This machine is off — start it?');
+    assert.equal(await page.isVisible('#console-start'), true);
+    await page.context().close();
+    assert.equal(fx.guacd.sessions(), 0);
+  });
+});
