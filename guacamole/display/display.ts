@@ -247,7 +247,7 @@ export class Display {
       for (const op of ops) out += opInstructions(layer, op);
       for (const rect of rects) {
         const image = surface.read(rect);
-        out += imageInstructions(CompositeMode.SRC, layer, 'image/png', rect.x, rect.y, encodePng(image));
+        out += imageInstructions(CompositeMode.OVER, layer, 'image/png', rect.x, rect.y, encodePng(image));
       }
     }
     return out;
@@ -260,7 +260,7 @@ export class Display {
       out += encode.size(layer, surface.width, surface.height);
       if (surface.width === 0 || surface.height === 0) continue;
       const image = surface.read({ x: 0, y: 0, width: surface.width, height: surface.height });
-      out += imageInstructions(CompositeMode.SRC, layer, 'image/png', 0, 0, encodePng(image));
+      out += imageInstructions(CompositeMode.OVER, layer, 'image/png', 0, 0, encodePng(image));
     }
     return out;
   }
@@ -296,7 +296,7 @@ export class Display {
     if (solid && solid[3] === 255) {
       return (
         encode.rect(DEFAULT_LAYER, rect.x, rect.y, rect.width, rect.height) +
-        encode.cfill(CompositeMode.SRC, DEFAULT_LAYER, solid[0], solid[1], solid[2], solid[3])
+        encode.cfill(CompositeMode.OVER, DEFAULT_LAYER, solid[0], solid[1], solid[2], solid[3])
       );
     }
     const opaque = isOpaque(image);
@@ -340,9 +340,9 @@ function opInstructions(layer: number, op: SurfaceOp): string {
     case 'fill':
       return (
         encode.rect(layer, op.x, op.y, op.width, op.height) +
-        encode.cfill(CompositeMode.SRC, layer, op.rgba[0], op.rgba[1], op.rgba[2], op.rgba[3])
+        encode.cfill(CompositeMode.OVER, layer, op.rgba[0], op.rgba[1], op.rgba[2], op.rgba[3])
       );
     case 'blit':
-      return encode.copy(op.srcLayer, op.sx, op.sy, op.width, op.height, CompositeMode.SRC, layer, op.dx, op.dy);
+      return encode.copy(op.srcLayer, op.sx, op.sy, op.width, op.height, CompositeMode.OVER, layer, op.dx, op.dy);
   }
 }

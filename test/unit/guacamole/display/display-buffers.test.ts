@@ -35,7 +35,7 @@ describe('Display (buffers, paint, blit)', () => {
     assert.deepEqual(out.slice(0, 2), ['size,-2,64,32', 'size,-3,8,8']);
   });
 
-  it('#paint sends rect + cfill SRC in drawing order and keeps the pixels', () => {
+  it('#paint sends rect + cfill OVER (opaque; SRC would clear the rest of a browser canvas) in drawing order and keeps the pixels', () => {
     const { display, take } = setup();
     display.resize(20, 10);
     display.flush();
@@ -44,13 +44,13 @@ describe('Display (buffers, paint, blit)', () => {
     display.paint(0, 0, 1, 1, [1, 2, 3, 255]);
     display.flush();
     const out = take().map(line);
-    assert.deepEqual(out.slice(0, 4), ['rect,0,2,3,4,5', 'cfill,12,0,10,20,30,255', 'rect,0,0,0,1,1', 'cfill,12,0,1,2,3,255']);
+    assert.deepEqual(out.slice(0, 4), ['rect,0,2,3,4,5', 'cfill,14,0,10,20,30,255', 'rect,0,0,0,1,1', 'cfill,14,0,1,2,3,255']);
     assert.equal(out.filter((l) => l.startsWith('img')).length, 0);
     const i = (3 * 20 + 2) * 4;
     assert.deepEqual([...display.surface.data.subarray(i, i + 4)], [10, 20, 30, 255]);
   });
 
-  it('sends buffer pixels (lossless, SRC) before the copies that use them, in the same frame', () => {
+  it('sends buffer pixels (lossless) before the copies that use them, in the same frame', () => {
     const { display, take } = setup();
     display.resize(20, 10);
     const buf = display.createBuffer(16, 8);
@@ -62,8 +62,8 @@ describe('Display (buffers, paint, blit)', () => {
     const img = out.findIndex((i) => i.opcode === 'img');
     const firstCopy = out.findIndex((i) => i.opcode === 'copy');
     assert.ok(img >= 0 && img < firstCopy, 'image before copies');
-    assert.deepEqual(out[img]!.args.slice(1, 6), ['12', String(buf), 'image/png', '4', '0']);
-    assert.deepEqual(out.filter((i) => i.opcode === 'copy').map(line), ['copy,-2,4,0,4,4,12,0,10,5', 'copy,-2,4,0,4,4,12,0,0,0']);
+    assert.deepEqual(out[img]!.args.slice(1, 6), ['14', String(buf), 'image/png', '4', '0']);
+    assert.deepEqual(out.filter((i) => i.opcode === 'copy').map(line), ['copy,-2,4,0,4,4,14,0,10,5', 'copy,-2,4,0,4,4,14,0,0,0']);
     // Replayed independently, the client shows what the display holds.
     const canvas = new GuacCanvas();
     canvas.apply(out);
@@ -82,7 +82,7 @@ describe('Display (buffers, paint, blit)', () => {
     display.copyFromBuffer(buf, 0, 0, 4, 4, 8, 0);
     display.flush();
     const out = take().map(line);
-    assert.deepEqual(out.slice(0, -1), ['copy,-2,0,0,4,4,12,0,8,0']);
+    assert.deepEqual(out.slice(0, -1), ['copy,-2,0,0,4,4,14,0,8,0']);
   });
 
   it('replays buffers to a joining user before the screen', () => {
@@ -108,7 +108,7 @@ describe('Display (buffers, paint, blit)', () => {
     const buf = display.createBuffer(4, 4);
     display.copyFromBuffer(buf, 0, 0, 4, 4, 8, 8);
     display.flush();
-    assert.ok(take().map(line).includes('copy,-2,0,0,2,2,12,0,8,8'));
+    assert.ok(take().map(line).includes('copy,-2,0,0,2,2,14,0,8,8'));
     assert.throws(() => display.copyFromBuffer(-9, 0, 0, 1, 1, 0, 0), RangeError);
   });
 });

@@ -138,8 +138,8 @@ describe('GuacTerminal', () => {
       const placed = copies(out, layer);
       assert.deepEqual(
         placed.map((c) => c.args.slice(1)),
-        [0, 1, 2, 3].map((i) => ['0', '0', String(CW), String(CH), '12', '0', String(i * CW), '0']),
-        'copy,<buffer>,0,0,10,19,SRC,0,x,0 for each a',
+        [0, 1, 2, 3].map((i) => ['0', '0', String(CW), String(CH), '14', '0', String(i * CW), '0']),
+        'copy,<buffer>,0,0,10,19,OVER,0,x,0 for each a',
       );
       assert.deepEqual(h.term.glyphStats, { hits: 3, misses: 1, evictions: 0, size: 1 });
       assertCanvasMatchesDisplay(h);
