@@ -18,6 +18,8 @@ export type ConsoleErrorCode =
   | 'VM_GONE'
   | 'VM_OFF'
   | 'NO_CONNECTION'
+  | 'NO_ADDRESS'
+  | 'CREDENTIALS_INVALID'
   | 'UPSTREAM_REFUSED'
   | 'UPSTREAM_UNREACHABLE'
   | 'BRIDGE_FAILED';
@@ -32,6 +34,8 @@ const STATUS: Record<ConsoleErrorCode, GuacStatus> = {
   VM_GONE: GuacStatus.RESOURCE_NOT_FOUND,
   VM_OFF: GuacStatus.UPSTREAM_NOT_FOUND,
   NO_CONNECTION: GuacStatus.RESOURCE_NOT_FOUND,
+  NO_ADDRESS: GuacStatus.UPSTREAM_NOT_FOUND,
+  CREDENTIALS_INVALID: GuacStatus.CLIENT_BAD_REQUEST,
   UPSTREAM_REFUSED: GuacStatus.UPSTREAM_ERROR,
   UPSTREAM_UNREACHABLE: GuacStatus.UPSTREAM_UNAVAILABLE,
   BRIDGE_FAILED: GuacStatus.SERVER_ERROR,
@@ -47,6 +51,8 @@ const MESSAGE: Record<ConsoleErrorCode, string> = {
   VM_GONE: 'This machine no longer exists.',
   VM_OFF: 'This machine is off.',
   NO_CONNECTION: 'This machine has no console yet.',
+  NO_ADDRESS: 'This machine has no network address yet. Start it and wait until it is up, then try again.',
+  CREDENTIALS_INVALID: 'The user name or password is not usable.',
   UPSTREAM_REFUSED: 'The console could not be reached.',
   UPSTREAM_UNREACHABLE: 'The console could not be reached.',
   BRIDGE_FAILED: 'The console could not be reached.',
@@ -59,6 +65,8 @@ export class ConsoleError extends Error {
   readonly status: GuacStatus;
   /** What the page shows. */
   readonly userMessage: string;
+  /** The detail given, if any (never a secret). */
+  readonly detail: string | undefined;
 
   /** `detail` goes to the audit log and the server log; it must not contain a secret. */
   constructor(code: ConsoleErrorCode, detail?: string) {
@@ -66,5 +74,6 @@ export class ConsoleError extends Error {
     this.code = code;
     this.status = STATUS[code];
     this.userMessage = MESSAGE[code];
+    this.detail = detail;
   }
 }

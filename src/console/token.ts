@@ -5,13 +5,16 @@
  * flipped bit (CBC alone is malleable) is caught before anything else runs.
  *
  * The payload carries only what a session needs: the user's entity id, the VM, the way in, issue and expiry
- * times and a random single-use id. Never a VM password, PVE ticket or address: those are fetched when the
- * tunnel opens. The JSON is pure ASCII (guacamole-lite decodes it as 'ascii').
+ * times and a random single-use id, plus, for ssh/rdp/vnc at the guest, the guest credentials the user just
+ * typed (`cred`, guest-credentials.ts; encrypted, MAC'd, single use, ≤ 60 s). Never a PVE password, ticket
+ * or address: those are fetched when the tunnel opens. The JSON is pure ASCII (guacamole-lite decodes it as
+ * 'ascii').
  *
  * Pure: no I/O; the clock and the random source come in as arguments.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConsoleError } from './errors.js';
+import { credentialsClaim, CredentialsError, MAX_CREDENTIALS_JSON, readCredentialsClaim, type CredentialsClaim, type GuestCredentials } from './guest-credentials.js';
 
 /** The ways into a VM; `console` is the PVE VNC console through the bridge. */
 export const CONSOLE_KINDS = ['console', 'ssh', 'rdp', 'vnc'] as const;
@@ -19,8 +22,11 @@ export type ConsoleKind = (typeof CONSOLE_KINDS)[number];
 
 /** Longest life a token may have; the issuer may choose shorter. */
 export const MAX_TOKEN_TTL_MS = 60_000;
-/** Longer token texts are refused unread. */
-export const MAX_TOKEN_LENGTH = 4096;
+/**
+ * Longer token texts are refused unread. Credentials of MAX_CREDENTIALS_JSON bytes make a token of about
+ * 11 kB (two base64 layers), which still fits in a WebSocket URL under Node's 16 kB header limit.
+ */
+export const MAX_TOKEN_LENGTH = 12 * 1024;
 
 export interface ConsoleClaims {
   /** guacamole_entity.entity_id of the user. */
@@ -33,12 +39,14 @@ export interface ConsoleClaims {
   expiresAt: number;
   /** 16 random bytes: the single-use id. */
   tokenId: Buffer;
+  /** Guest login for ssh/rdp/vnc; never for the PVE console. Secrets print as "[redacted]". */
+  credentials?: GuestCredentials;
 }
 
 /** What the token's JSON looks like inside; guacamole-lite reads `connection`, EarCandle reads `earcandle`. */
 interface Payload {
   connection: { type: string; settings: Record<string, never> };
-  earcandle: { v: 1; sub: number; vm: number; kind: ConsoleKind; iat: number; exp: number; jti: string };
+  earcandle: { v: 1; sub: number; vm: number; kind: ConsoleKind; iat: number; exp: number; jti: string; cred?: CredentialsClaim };
 }
 
 /** The guacd protocol guacamole-lite selects for each way in. */
@@ -69,6 +77,8 @@ export interface MintInput {
   kind: ConsoleKind;
   /** ms, at most MAX_TOKEN_TTL_MS; default 30 s. */
   ttlMs?: number;
+  /** Guest login (ssh/rdp/vnc only), from credentialsFor(). */
+  credentials?: GuestCredentials;
 }
 
 /** Encrypts a fresh token for one session. */
@@ -79,11 +89,25 @@ export function mintConsoleToken(key: Buffer, input: MintInput, now: number = Da
   if (!Number.isSafeInteger(input.entityId) || input.entityId <= 0) throw new RangeError('entityId must be a positive integer');
   if (!Number.isSafeInteger(input.vmId) || input.vmId <= 0) throw new RangeError('vmId must be a positive integer');
   if (!CONSOLE_KINDS.includes(input.kind)) throw new RangeError(`unknown console kind ${String(input.kind)}`);
+  let cred: CredentialsClaim | undefined;
+  if (input.credentials) {
+    if (input.kind === 'console') throw new CredentialsError('The machine screen takes no credentials.');
+    cred = credentialsClaim(input.credentials);
+    if (asciiJson(cred).length > MAX_CREDENTIALS_JSON) throw new CredentialsError('The credentials are too long.');
+  }
   const tokenId = random(16);
-  const claims: ConsoleClaims = { entityId: input.entityId, vmId: input.vmId, kind: input.kind, issuedAt: now, expiresAt: now + ttl, tokenId };
+  const claims: ConsoleClaims = {
+    entityId: input.entityId,
+    vmId: input.vmId,
+    kind: input.kind,
+    issuedAt: now,
+    expiresAt: now + ttl,
+    tokenId,
+    ...(input.credentials ? { credentials: input.credentials } : {}),
+  };
   const payload: Payload = {
     connection: { type: guacdProtocol(input.kind), settings: {} },
-    earcandle: { v: 1, sub: claims.entityId, vm: claims.vmId, kind: claims.kind, iat: claims.issuedAt, exp: claims.expiresAt, jti: tokenId.toString('base64url') },
+    earcandle: { v: 1, sub: claims.entityId, vm: claims.vmId, kind: claims.kind, iat: claims.issuedAt, exp: claims.expiresAt, jti: tokenId.toString('base64url'), ...(cred ? { cred } : {}) },
   };
   const ivBytes = random(16);
   const cipher = createCipheriv('aes-256-cbc', key, ivBytes);
@@ -146,7 +170,21 @@ function readClaims(payload: unknown): ConsoleClaims | undefined {
   const kind = e.kind as ConsoleKind;
   if (payload.connection.type !== guacdProtocol(kind)) return undefined;
   if (typeof e.jti !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(e.jti)) return undefined;
-  return { entityId: e.sub, vmId: e.vm, kind, issuedAt: e.iat, expiresAt: e.exp, tokenId: Buffer.from(e.jti, 'base64url') };
+  let credentials: GuestCredentials | undefined;
+  if (e.cred !== undefined) {
+    if (kind === 'console') return undefined;
+    credentials = readCredentialsClaim(kind, e.cred);
+    if (!credentials) return undefined;
+  }
+  return { entityId: e.sub, vmId: e.vm, kind, issuedAt: e.iat, expiresAt: e.exp, tokenId: Buffer.from(e.jti, 'base64url'), ...(credentials ? { credentials } : {}) };
+}
+
+/**
+ * Removes the credentials from guacamole-lite's decrypted copy of a token once the session's settings are
+ * prepared, so the long-lived connection object keeps no password.
+ */
+export function stripCredentials(settings: unknown): void {
+  if (isRecord(settings) && isRecord(settings.earcandle)) delete settings.earcandle.cred;
 }
 
 /** The single-use id as guacamole-lite hands it back in the decrypted settings (`earcandle.jti`). */

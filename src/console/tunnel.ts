@@ -26,7 +26,8 @@ import { ConsoleError } from './errors.js';
 import { ConnectionHistory } from './history.js';
 import { openPveVnc } from './pve-vnc.js';
 import { prepareSession, type PreparedSession } from './session-setup.js';
-import { tokenIdOf, type ConsoleClaims } from './token.js';
+import type { HostKeyTrust } from './host-key-trust.js';
+import { stripCredentials, tokenIdOf, type ConsoleClaims } from './token.js';
 import { TokenUseLedger } from './token-use.js';
 import type { VncUpstream } from './vnc-bridge.js';
 
@@ -53,6 +54,11 @@ export interface ConsoleTunnelOptions {
   openUpstream?: (admission: Admission) => Promise<VncUpstream>;
   /** How long a bridge waits for guacd's connection. */
   acceptTimeoutMs?: number;
+  /**
+   * SSH host keys trusted on first use; pass the same object's `decide` to the in-process guacd as
+   * `ssh.onHostKey`. Absent: recorded keys are not consulted and guacd decides on its own.
+   */
+  hostKeys?: Pick<HostKeyTrust, 'prepare'>;
   clock?: () => number;
 }
 
@@ -175,6 +181,8 @@ export class ConsoleTunnel {
           openUpstream: this.#opts.openUpstream ?? ((a) => this.#openPve(a)),
           parameters: (id) => this.#access.parameters(id),
           ...(this.#opts.acceptTimeoutMs ? { acceptTimeoutMs: this.#opts.acceptTimeoutMs } : {}),
+          ...(this.#opts.hostKeys ? { hostKeys: this.#opts.hostKeys } : {}),
+          remoteHost,
         },
         admission,
       );
@@ -217,6 +225,7 @@ export class ConsoleTunnel {
       return;
     }
     this.#prepared.delete(jti);
+    stripCredentials(settings);
     const connection = (settings.connection ?? {}) as Record<string, unknown>;
     settings.connection = { ...connection, ...s.prepared.settings };
     callback(undefined, settings);

@@ -13,3 +13,4 @@ export type { DbVm, DbConnection, DbReservation, DbEvent, DbSnapshot, Connection
 export { readSyncSnapshot, type SnapshotWindow } from './sync-snapshot.js';
 export { SyncWriter, recordSyncStatus, type VmKey } from './sync-writes.js';
 export { acquireSyncLock, type SyncLock } from './sync-lock.js';
+export { SshHostKeyRepository, type SshHostKeyRecord, type NewSshHostKey } from './ssh-host-keys.js';

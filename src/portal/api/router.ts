@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { CONSOLE_KINDS, ConsoleError, TUNNEL_PATH, type ConsoleTokenService } from '../../console/index.js';
+import { CONSOLE_KINDS, ConsoleError, guestCredentialsSchema, TUNNEL_PATH, type ConsoleTokenService } from '../../console/index.js';
 import { POWER_ACTIONS } from '../../jobs/index.js';
 import { grantSchema, newUserSchema, type AdminService } from '../admin/service.js';
 import { actorOf, requireId } from '../admin/router.js';
 import { csrfToken } from '../csrf.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import type { LiveFeed } from '../live-feed.js';
 import type { RouteTable } from '../route-table.js';
 import { parseId } from '../route-table.js';
@@ -13,7 +13,8 @@ import type { VmService } from '../vms/service.js';
 import { openApiDocument } from './openapi.js';
 
 export const powerSchema = z.object({ action: z.enum(POWER_ACTIONS, 'Unknown action.') }).strict();
-export const consoleTokenSchema = z.object({ kind: z.enum(CONSOLE_KINDS, 'Unknown way in.').default('console') }).strict();
+/** `credentials` (ssh/rdp/vnc at the guest) go into the token only: never stored, logged or echoed. */
+export const consoleTokenSchema = z.object({ kind: z.enum(CONSOLE_KINDS, 'Unknown way in.').default('console'), credentials: guestCredentialsSchema.optional() }).strict();
 const auditQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), before: z.coerce.number().int().positive().optional() });
 
 /** The JSON API: the same services and the same access rules as the pages; errors as JSON. */
@@ -52,17 +53,23 @@ export function apiRoutes(table: RouteTable, vms: VmService, admin: AdminService
         path: '/api/v1/vms/:id/console-token',
         access: 'vm',
         ...api,
-        summary: 'A single-use console token (valid 30 s) for the /tunnel WebSocket',
+        summary: 'A single-use console token (valid 30 s) for the /tunnel WebSocket; for ssh/rdp/vnc it carries the guest credentials given here',
         body: z.toJSONSchema(consoleTokenSchema, { io: 'input' }),
       },
       async (req, res) => {
-        const { kind } = parse(consoleTokenSchema, req.body ?? {});
+        const { kind, credentials } = parse(consoleTokenSchema, req.body ?? {});
         try {
-          const { token, expiresAt } = await consoleTokens.mint(req.user!.entityId, parseId(req.params.id)!, kind);
-          res.set('Cache-Control', 'no-store').json({ token, tunnelUrl: TUNNEL_PATH, expiresAt: new Date(expiresAt).toISOString() });
+          const { token, expiresAt, hostKey } = await consoleTokens.mint(req.user!.entityId, parseId(req.params.id)!, kind, credentials);
+          res.set('Cache-Control', 'no-store').json({
+            token,
+            tunnelUrl: TUNNEL_PATH,
+            expiresAt: new Date(expiresAt).toISOString(),
+            ...(hostKey ? { hostKey: { fingerprint: hostKey.fingerprint, algorithm: hostKey.algorithm, firstSeen: hostKey.firstSeen.toISOString() } } : {}),
+          });
         } catch (err) {
           if (!(err instanceof ConsoleError)) throw err;
-          if (err.code === 'NO_CONNECTION') throw new ConflictError(err.userMessage);
+          if (err.code === 'CREDENTIALS_INVALID') throw new BadRequestError(err.detail ?? err.userMessage);
+          if (err.code === 'NO_CONNECTION' || err.code === 'NO_ADDRESS') throw new ConflictError(err.userMessage);
           throw new NotFoundError('There is no such machine, or it is not yours.');
         }
       },
