@@ -10,8 +10,8 @@ import { createPortalServer } from '../portal/server.js';
 import { wirePortal } from '../portal/wiring.js';
 import { createGuacd } from '../../guacamole/index.js';
 import { SyncMetrics, SyncScheduler } from '../sync/index.js';
-import { AuditRepository } from '../db/index.js';
-import { ConsoleTunnel, sessionUserIdentifier } from '../console/index.js';
+import { AuditRepository, SshHostKeyRepository } from '../db/index.js';
+import { ConsoleTunnel, HostKeyTrust, sessionUserIdentifier } from '../console/index.js';
 import { SESSION_COOKIE } from '../portal/app.js';
 import { configFrom } from './context.js';
 import { CliError, ExitCode } from './errors.js';
@@ -49,8 +49,11 @@ export function register(program: Command): void {
         const status = await migrationStatus(db);
         if (status.pending.length > 0) throw new CliError(`the database needs migrating first (${status.pending.length} pending): run \`earcandle migrate\``, ExitCode.TempFail);
 
+        // Guests' SSH host keys, trusted on first use: the tunnel records what to expect, the in-process
+        // guacd asks it about every key it has no `host-key` for.
+        const hostKeys = new HostKeyTrust({ store: new SshHostKeyRepository(db), audit: new AuditRepository(db), logger: log });
         if (config.guacd.builtin) {
-          const guacd = createGuacd({ host: config.guacd.host, port: config.guacd.port });
+          const guacd = createGuacd({ host: config.guacd.host, port: config.guacd.port, ssh: { onHostKey: (info) => hostKeys.decide(info) } });
           await guacd.start().catch((err: NodeJS.ErrnoException) => {
             throw new CliError(`guacd cannot listen on ${config.guacd.host}:${config.guacd.port}: ${err.code ?? err.message}`, ExitCode.Unavailable);
           });
@@ -105,6 +108,7 @@ export function register(program: Command): void {
             audit: new AuditRepository(db),
             identify: sessionUserIdentifier({ store: sessionStore, secret: sessionSecret.reveal(), cookieName: SESSION_COOKIE }),
             logger: log,
+            ...(config.guacd.builtin ? { hostKeys } : {}),
           });
           tunnel.attach(server.httpServer);
         } else {

@@ -103,6 +103,31 @@ export class PortalVmRepository {
     return rows.map((r) => ({ ...r, id: Number(r.id) }));
   }
 
+  /**
+   * The guest ways in (ssh/rdp/vnc connections at the guest's address) each VM has and the user may READ
+   * (through the user or an enabled group; an administrator may use all), by VM id.
+   */
+  async guestWays(entityId: number, admin: boolean, vmIds: readonly number[]): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    if (vmIds.length === 0) return out;
+    const rows = (await this.db.query(
+      `${EFFECTIVE} SELECT DISTINCT CAST(a.attribute_value AS UNSIGNED) AS vmId, k.attribute_value AS kind
+         FROM guacamole_connection c
+         JOIN guacamole_connection_attribute a ON a.connection_id = c.connection_id AND a.attribute_name = '${VM_ID_ATTRIBUTE}'
+         JOIN guacamole_connection_attribute k ON k.connection_id = c.connection_id AND k.attribute_name = '${KIND_ATTRIBUTE}'
+        WHERE a.attribute_value IN (?) AND k.attribute_value IN ('ssh', 'rdp', 'vnc')
+          AND (? OR EXISTS (SELECT 1 FROM guacamole_connection_permission p JOIN eff ON eff.entity_id = p.entity_id
+                             WHERE p.connection_id = c.connection_id AND p.permission = 'READ'))
+        ORDER BY vmId, FIELD(k.attribute_value, 'ssh', 'rdp', 'vnc')`,
+      [entityId, vmIds.map(String), admin ? 1 : 0],
+    )) as { vmId: number | string; kind: string }[];
+    for (const r of rows) {
+      const id = Number(r.vmId);
+      out.set(id, [...(out.get(id) ?? []), r.kind]);
+    }
+    return out;
+  }
+
   async connections(vmId: number): Promise<VmConnection[]> {
     return (await this.db.query(
       `SELECT c.connection_id AS connectionId, c.connection_name AS name, c.protocol, COALESCE(k.attribute_value, c.protocol) AS kind

@@ -6,6 +6,7 @@ import { GrantRepository } from '../db/grants.js';
 import type { JobRepository } from '../db/jobs.js';
 import { PortalAccountRepository } from '../db/portal-accounts.js';
 import { PortalVmRepository } from '../db/portal-vms.js';
+import { SshHostKeyRepository } from '../db/ssh-host-keys.js';
 import { checkCluster, type JobQueue } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import { AdminService } from './admin/service.js';
@@ -67,6 +68,7 @@ export function wirePortal(w: PortalWiring): { deps: PortalDeps; sessionStore: C
     identities,
     accounts,
     grants: new GrantRepository(db),
+    hostKeys: new SshHostKeyRepository(db),
     vms: vmRepo,
     audit,
     clusters,

@@ -21,9 +21,27 @@ export function connectionName(vmName: string, vmid: number, kind: ConnectionKin
 }
 
 /**
+ * A guest's own port for a way in, from a PVE tag `<kind>-port-<n>` (e.g. `ssh-port-2222`): a property of
+ * the guest, set where the guest is described. PVE tags allow [a-z0-9_+.-], so no colon. Undefined when
+ * there is no such tag (or it is out of range); the first valid one wins.
+ */
+export function tagPort(tags: readonly string[], kind: Exclude<ConnectionKind, 'console'>): string | undefined {
+  const prefix = `${kind}-port-`;
+  for (const tag of tags) {
+    if (!tag.toLowerCase().startsWith(prefix)) continue;
+    const digits = tag.slice(prefix.length);
+    if (!/^[0-9]{1,5}$/.test(digits)) continue;
+    const port = Number(digits);
+    if (port >= 1 && port <= 65535) return String(port);
+  }
+  return undefined;
+}
+
+/**
  * The connections a VM should have: always the console (protocol vnc; the console bridge supplies host, port
  * and the one-time password, so no parameter is stored), plus ssh/rdp/vnc to the guest's address when the
- * address is known and the VM's tags or the cluster's defaults ask for them.
+ * address is known and the VM's tags or the cluster's defaults ask for them, on the protocol's usual port or
+ * the one a `<kind>-port-<n>` tag names.
  */
 export function desiredConnections(vm: { vmid: number; name: string; tags: readonly string[]; ipv4: string | null; template: boolean }, clusterProtocols: readonly string[]): DesiredConnection[] {
   const out: DesiredConnection[] = [{ kind: 'console', name: connectionName(vm.name, vm.vmid, 'console'), protocol: 'vnc', params: {} }];
@@ -31,7 +49,8 @@ export function desiredConnections(vm: { vmid: number; name: string; tags: reado
   for (const kind of GUEST_KINDS) {
     if (!vm.tags.includes(kind) && !clusterProtocols.includes(kind)) continue;
     const g = GUEST[kind];
-    out.push({ kind, name: connectionName(vm.name, vm.vmid, kind), protocol: g.protocol, params: { hostname: vm.ipv4, ...g.params } });
+    const port = tagPort(vm.tags, kind);
+    out.push({ kind, name: connectionName(vm.name, vm.vmid, kind), protocol: g.protocol, params: { hostname: vm.ipv4, ...g.params, ...(port ? { port } : {}) } });
   }
   return out;
 }

@@ -2,12 +2,28 @@
 // ways, Ctrl-Alt-Del, full screen, reconnect after a drop (a fresh token every time) and a plain message for
 // every failure. It uses only the documented routes: POST /api/v1/vms/:id/console-token, GET /api/v1/vms/:id,
 // POST /api/v1/vms/:id/power and the /tunnel WebSocket.
+// For the guest's own ways in (?via=ssh|rdp|vnc) it first asks for the guest login in a small form; the values
+// go only into the token request body (same origin, CSRF header) and stay in this page's memory for
+// reconnects; the remote screen follows the window's size instead of being scaled.
 import Guacamole from 'guacamole-common-js';
 
 interface TokenAnswer {
   token: string;
   tunnelUrl: string;
+  /** ssh: the guest's recorded host key. */
+  hostKey?: { fingerprint: string; firstSeen: string };
 }
+
+type Via = 'console' | 'ssh' | 'rdp' | 'vnc';
+
+interface GuestLogin {
+  username: string;
+  password?: string;
+  privateKey?: string;
+  passphrase?: string;
+}
+
+const WAY_NAME: Record<Via, string> = { console: 'console', ssh: 'SSH', rdp: 'remote desktop', vnc: 'VNC' };
 
 /** Guacamole status codes the page tells apart (guacd-protocol.md §3). */
 const STATUS = {
@@ -25,6 +41,10 @@ const MESSAGES = {
   unreachable: 'The console could not be reached.',
   lost: 'The connection was lost. Reconnecting…',
   starting: 'Starting the machine…',
+  noAddress: 'This machine has no network address yet. Start it and wait until it is up, then try again.',
+  wrongPassword: 'The machine did not accept that user name and password (or key).',
+  hostKeyChanged: "The machine's SSH key has changed — ask an administrator.",
+  guestUnreachable: 'The machine did not answer. Is it up, and is the service running?',
 } as const;
 
 const CTRL = 0xffe3;
@@ -52,16 +72,26 @@ class ConsolePage {
   /** Set when the failure was reported, so the following disconnect does not trigger a reconnect. */
   #fatal = false;
   #everConnected = false;
+  readonly via: Via;
+  #login: GuestLogin | undefined;
+  #hostKeySince: string | undefined;
+  #resizeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(el: HTMLElement) {
     this.#vmId = Number(el.dataset.vmId);
+    const via = el.dataset.via;
+    this.via = via === 'ssh' || via === 'rdp' || via === 'vnc' ? via : 'console';
     this.#screen = el.querySelector<HTMLElement>('[data-console="screen"]') ?? el;
     this.#status = byId('console-status');
     this.#message = byId('console-message');
     this.#startButton = byId<HTMLButtonElement>('console-start');
     this.#reconnectButton = byId<HTMLButtonElement>('console-reconnect');
     this.#clipboard = byId<HTMLTextAreaElement>('console-clipboard');
-    byId('console-cad').addEventListener('click', () => this.ctrlAltDel());
+    document.getElementById('console-cad')?.addEventListener('click', () => this.ctrlAltDel());
+    document.getElementById('console-login')?.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.#submitLogin();
+    });
     byId('console-fullscreen').addEventListener('click', () => void this.fullscreen());
     this.#reconnectButton.addEventListener('click', () => {
       this.#retries = 0;
@@ -69,7 +99,7 @@ class ConsolePage {
     });
     this.#startButton.addEventListener('click', () => void this.startMachine());
     this.#clipboard.addEventListener('change', () => this.sendClipboard(this.#clipboard.value));
-    window.addEventListener('resize', () => this.rescale());
+    window.addEventListener('resize', () => this.#onWindowResize());
     document.addEventListener('fullscreenchange', () => this.rescale());
     window.addEventListener('beforeunload', () => {
       this.state = 'closed';
@@ -77,6 +107,92 @@ class ConsolePage {
     });
     this.#screen.tabIndex = 0;
     this.#screen.addEventListener('mousedown', () => this.#screen.focus());
+  }
+
+  /** First step of the page: the screen connects at once; a guest way in asks for the login first. */
+  start(): void {
+    if (this.via === 'console') {
+      void this.connect();
+      return;
+    }
+    if (root?.dataset.noAddress === 'yes') {
+      this.#showLogin(false);
+      this.#fail('noAddress');
+      return;
+    }
+    this.state = 'closed';
+    this.#setStatus('');
+    this.#showLogin(true);
+  }
+
+  #submitLogin(): void {
+    const value = (id: string): string => (document.getElementById(id) as HTMLInputElement | HTMLTextAreaElement | null)?.value ?? '';
+    const login: GuestLogin = { username: value('console-username').trim() };
+    const password = value('console-password');
+    const privateKey = value('console-private-key').trim();
+    const passphrase = value('console-passphrase');
+    if (password) login.password = password;
+    if (privateKey) login.privateKey = `${privateKey}\n`;
+    if (passphrase && privateKey) login.passphrase = passphrase;
+    if (!login.username) return this.#loginError('Enter the user name.');
+    if (!login.password && !login.privateKey) return this.#loginError(this.via === 'ssh' ? 'Enter the password or a private key.' : 'Enter the password.');
+    this.#login = login;
+    this.#showLogin(false);
+    this.#retries = 0;
+    void this.connect();
+  }
+
+  #showLogin(visible: boolean): void {
+    const form = document.getElementById('console-login');
+    if (form) show(form, visible);
+    if (visible) document.getElementById('console-username')?.focus();
+  }
+
+  #loginError(text: string): void {
+    const p = document.getElementById('console-login-error');
+    if (p) {
+      p.textContent = text;
+      show(p, text !== '');
+    }
+    this.#showLogin(true);
+  }
+
+  /** Back to the form after the guest refused the login; the password is forgotten. */
+  #askAgain(text: string): void {
+    this.#fatal = true;
+    this.state = 'failed';
+    this.#teardown();
+    this.#setStatus('');
+    this.#login = undefined;
+    const pw = document.getElementById('console-password') as HTMLInputElement | null;
+    if (pw) pw.value = '';
+    const pp = document.getElementById('console-passphrase') as HTMLInputElement | null;
+    if (pp) pp.value = '';
+    this.#message.dataset.kind = 'wrongPassword';
+    this.#loginError(text);
+  }
+
+  /** The box the remote screen gets, in CSS pixels. */
+  #box(): [number, number] {
+    const rect = this.#screen.getBoundingClientRect();
+    const width = Math.max(320, Math.round(rect.width));
+    const height = Math.max(240, Math.round(window.innerHeight - rect.top - 8));
+    return [width, height];
+  }
+
+  #onWindowResize(): void {
+    if (this.via === 'console') {
+      this.rescale();
+      return;
+    }
+    // A guest's screen (terminal, desktop) follows the window: tell the server the new size.
+    clearTimeout(this.#resizeTimer);
+    this.#resizeTimer = setTimeout(() => {
+      if (this.#client && this.state === 'connected') {
+        const [w, h] = this.#box();
+        this.#client.sendSize(w, h);
+      }
+    }, 150);
   }
 
   async connect(): Promise<void> {
@@ -89,7 +205,13 @@ class ConsolePage {
     try {
       answer = await this.#mint();
     } catch (err) {
-      this.#fail(err instanceof MintError ? err.kind : 'unreachable');
+      if (err instanceof MintError && err.kind === 'badLogin') {
+        this.state = 'failed';
+        this.#setStatus('');
+        this.#loginError(err.detail || 'The user name or password is not usable.');
+        return;
+      }
+      this.#fail(err instanceof MintError && err.kind !== 'badLogin' ? err.kind : 'unreachable');
       return;
     }
     const tunnel = new Guacamole.WebSocketTunnel(tunnelAddress(answer.tunnelUrl));
@@ -123,7 +245,7 @@ class ConsolePage {
 
     const rect = this.#screen.getBoundingClientRect();
     const width = Math.max(320, Math.round(rect.width));
-    const height = Math.max(240, Math.round(rect.height || window.innerHeight - rect.top));
+    const height = this.via === 'console' ? Math.max(240, Math.round(rect.height || window.innerHeight - rect.top)) : this.#box()[1];
     const dpi = Math.round(96 * (window.devicePixelRatio || 1));
     client.connect(`token=${encodeURIComponent(answer.token)}&width=${width}&height=${height}&dpi=${dpi}`);
     this.#screen.focus();
@@ -138,6 +260,10 @@ class ConsolePage {
   /** Fits the remote screen into the box, never enlarging past 1:1. */
   rescale(): void {
     const display = this.#client?.getDisplay();
+    if (this.via !== 'console') {
+      display?.scale(1);
+      return;
+    }
     if (!display || display.getWidth() === 0 || display.getHeight() === 0) return;
     const box = this.#screen.getBoundingClientRect();
     const boxHeight = document.fullscreenElement ? window.innerHeight : Math.max(240, window.innerHeight - box.top - 16);
@@ -236,6 +362,7 @@ class ConsolePage {
   #onError(status: Guacamole.Status): void {
     if (this.#fatal) return;
     const code = status.code;
+    if (this.via !== 'console' && this.#guestError(code, status.message ?? '')) return;
     if (code === STATUS.UPSTREAM_NOT_FOUND) {
       this.#fatal = true;
       void this.#vmState().then((s) => this.#fail(s === 'running' ? 'unreachable' : 'off'));
@@ -263,6 +390,28 @@ class ConsolePage {
     this.#failFatal('unreachable');
   }
 
+  /**
+   * Refusals by the guest itself (reported by the daemon, after the tunnel admitted the session): wrong
+   * login, changed host key, nothing listening. The tunnel's own refusals (token, access) use fixed
+   * sentences and fall through to the screen's handling.
+   */
+  #guestError(code: number, message: string): boolean {
+    if (code === STATUS.CLIENT_UNAUTHORIZED && /^Authentication failed/.test(message)) {
+      this.#askAgain(MESSAGES.wrongPassword);
+      return true;
+    }
+    if (code === STATUS.CLIENT_FORBIDDEN && /^Host key (mismatch|.* was not accepted)/.test(message)) {
+      this.#failFatal('hostKeyChanged');
+      return true;
+    }
+    if (code === STATUS.UPSTREAM_NOT_FOUND && !this.#everConnected) {
+      this.#fatal = true;
+      void this.#vmState().then((s) => this.#fail(s === 'running' || s === undefined ? 'guestUnreachable' : 'off'));
+      return true;
+    }
+    return false;
+  }
+
   #failFatal(kind: FailureKind): void {
     this.#fatal = true;
     this.#fail(kind);
@@ -273,11 +422,22 @@ class ConsolePage {
     this.#teardown();
     this.#setStatus('');
     const p = this.#message.querySelector('p');
-    if (p) p.textContent = MESSAGES[kind];
+    if (p) p.textContent = this.#text(kind);
     this.#message.dataset.kind = kind;
     show(this.#message, true);
     show(this.#startButton, !(kind !== 'off'));
-    show(this.#reconnectButton, !(kind === 'noAccess' || kind === 'gone' || kind === 'off'));
+    show(this.#reconnectButton, !(kind === 'noAccess' || kind === 'gone' || kind === 'off' || kind === 'hostKeyChanged' || kind === 'noAddress'));
+  }
+
+  #text(kind: FailureKind): string {
+    if (kind === 'hostKeyChanged') {
+      const since = this.#hostKeySince ? new Date(this.#hostKeySince) : undefined;
+      return since && !Number.isNaN(since.getTime())
+        ? `The machine's SSH key has changed since ${since.toISOString().slice(0, 10)} — ask an administrator.`
+        : MESSAGES.hostKeyChanged;
+    }
+    if (kind === 'guestUnreachable') return `The machine did not answer on its ${WAY_NAME[this.via]} port. Is it up, and is the service running?`;
+    return MESSAGES[kind];
   }
 
   #hideMessage(): void {
@@ -325,13 +485,19 @@ class ConsolePage {
     const res = await fetch(`/api/v1/vms/${this.#vmId}/console-token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-      body: JSON.stringify({ kind: 'console' }),
+      body: JSON.stringify(this.via === 'console' ? { kind: 'console' } : { kind: this.via, credentials: this.#login }),
       credentials: 'same-origin',
     });
     if (res.status === 401 || res.status === 403 || res.status === 404) throw new MintError('noAccess');
     if (res.status === 410) throw new MintError('gone');
+    if (this.via !== 'console' && (res.status === 400 || res.status === 409)) {
+      const message = ((await res.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ?? '';
+      throw new MintError(res.status === 400 ? 'badLogin' : /address/.test(message) ? 'noAddress' : 'unreachable', message);
+    }
     if (!res.ok) throw new MintError('unreachable');
-    return (await res.json()) as TokenAnswer;
+    const answer = (await res.json()) as TokenAnswer;
+    this.#hostKeySince = answer.hostKey?.firstSeen;
+    return answer;
   }
 
   async #vmState(): Promise<string | undefined> {
@@ -345,10 +511,13 @@ class ConsolePage {
   }
 }
 
-type FailureKind = 'off' | 'noAccess' | 'gone' | 'unreachable';
+type FailureKind = 'off' | 'noAccess' | 'gone' | 'unreachable' | 'noAddress' | 'wrongPassword' | 'hostKeyChanged' | 'guestUnreachable';
 
 class MintError extends Error {
-  constructor(readonly kind: FailureKind) {
+  constructor(
+    readonly kind: FailureKind | 'badLogin',
+    readonly detail = '',
+  ) {
     super(kind);
   }
 }
@@ -379,5 +548,5 @@ function sleep(ms: number): Promise<void> {
 if (root) {
   const page = new ConsolePage(root);
   (window as unknown as { earcandleConsole: ConsolePage }).earcandleConsole = page;
-  void page.connect();
+  page.start();
 }

@@ -68,12 +68,15 @@ function renderConsole(vm: VmView): void {
   const slot = card(vm.id)?.querySelector<HTMLElement>('[data-field="console"]');
   if (!slot) return;
   const wanted = vm.state === 'running' || vm.state === 'paused';
+  // The guest's own ways in (ssh/rdp/vnc), rendered by the server, show only while the machine runs.
+  const ways = card(vm.id)?.querySelector<HTMLElement>('[data-field="ways"]');
+  if (ways) ways.hidden = !wanted;
   if (wanted && slot.tagName !== 'A') {
     const a = document.createElement('a');
     a.className = 'button';
     a.href = `/vms/${vm.id}/console`;
     a.dataset.field = 'console';
-    a.textContent = 'Console';
+    a.textContent = 'Screen';
     slot.replaceWith(a);
   } else if (!wanted && slot.tagName === 'A') {
     const span = document.createElement('span');

@@ -80,6 +80,13 @@ export function adminRoutes(table: RouteTable, admin: AdminService): void {
     res.redirect(303, `/admin/vms/${vmId}`);
   });
 
+  table.add({ method: 'post', path: '/admin/vms/:id/ssh-host-keys/forget', ...page, summary: "Forget a machine's recorded SSH host keys (after a reinstall)" }, async (req, res) => {
+    const vmId = requireId(req);
+    const n = await admin.forgetHostKeys(actorOf(req), vmId);
+    req.session.flash = { kind: 'info', text: n > 0 ? 'The SSH key is forgotten; the next connection records the new one.' : 'No SSH key was recorded.' };
+    res.redirect(303, `/admin/vms/${vmId}`);
+  });
+
   table.add({ method: 'get', path: '/admin/clusters', ...page, summary: 'Clusters' }, async (req, res) => {
     sendPage(req, res, 'Clusters', clustersPage(await admin.clusters(), csrfToken(req)));
   });

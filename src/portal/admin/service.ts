@@ -1,3 +1,4 @@
+import type { SshHostKeyRecord, SshHostKeyRepository } from '../../db/ssh-host-keys.js';
 import { z } from 'zod';
 import type { AuditRecord, AuditRepository, ClusterRecord, ClusterRepository, IdentityRepository, UserSummary } from '../../db/index.js';
 import { ConflictError as DbConflictError, InvalidNameError, NotFoundError as DbNotFoundError, passwordProblem } from '../../db/index.js';
@@ -49,6 +50,8 @@ export interface AdminDeps {
   testCluster?: (clusterName: string) => Promise<string>;
   requestSync?: (clusterId: number) => void;
   forgetCluster?: (clusterId: number) => void;
+  /** Guests' SSH host keys recorded on first use (absent: none are shown). */
+  hostKeys?: Pick<SshHostKeyRepository, 'forVm' | 'forget'>;
 }
 
 type Actor = { user: Principal; address: string };
@@ -131,11 +134,23 @@ export class AdminService {
     return all.map(adminVm);
   }
 
-  async vm(vmId: number): Promise<{ vm: AdminVm; grants: VmGrant[]; events: VmEventRecord[] }> {
+  async vm(vmId: number): Promise<{ vm: AdminVm; grants: VmGrant[]; events: VmEventRecord[]; hostKeys: SshHostKeyRecord[] }> {
     const vm = await this.deps.vms.get(vmId);
     if (!vm) throw new NotFoundError('There is no such machine.');
-    const [grants, events] = await Promise.all([this.deps.grants.forVm(vmId), this.deps.vms.events(vmId, 200)]);
-    return { vm: adminVm(vm), grants, events };
+    const [grants, events, hostKeys] = await Promise.all([this.deps.grants.forVm(vmId), this.deps.vms.events(vmId, 200), this.deps.hostKeys?.forVm(vmId) ?? []]);
+    return { vm: adminVm(vm), grants, events, hostKeys };
+  }
+
+  /**
+   * Forgets the SSH host keys recorded for a machine (after a legitimate reinstall): the next session records
+   * the key it is shown. Returns how many were forgotten; an audit row names each fingerprint.
+   */
+  async forgetHostKeys(a: Actor, vmId: number): Promise<number> {
+    const vm = await this.deps.vms.get(vmId);
+    if (!vm) throw new NotFoundError('There is no such machine.');
+    const gone = (await this.deps.hostKeys?.forget(vmId)) ?? [];
+    if (gone.length > 0) await this.#audit(a, 'ssh.host-key.forget', `vm:${vm.id} ${vm.name}`, gone.map((k) => `${k.algorithm} ${k.fingerprint} (port ${k.port})`).join(', '));
+    return gone.length;
   }
 
   async changeGrant(a: Actor, vmId: number, input: z.output<typeof grantSchema>): Promise<void> {

@@ -1,3 +1,4 @@
+import type { SshHostKeyRecord } from '../../db/ssh-host-keys.js';
 import type { AuditRecord, ClusterRecord, UserSummary } from '../../db/index.js';
 import type { VmGrant } from '../../db/grants.js';
 import type { VmEventRecord } from '../../db/portal-vms.js';
@@ -62,7 +63,7 @@ ${vms.map((v) => html`<tr><td><a href="/admin/vms/${v.id}">${v.name}</a></td><td
 </tbody></table>`;
 }
 
-export function vmAdminPage(d: { vm: AdminVm; grants: readonly VmGrant[]; events: readonly VmEventRecord[] }, csrf: string): Html {
+export function vmAdminPage(d: { vm: AdminVm; grants: readonly VmGrant[]; events: readonly VmEventRecord[]; hostKeys?: readonly SshHostKeyRecord[] }, csrf: string): Html {
   return html`${adminNav()}<h1>${d.vm.name}</h1>
 <p>${d.vm.cluster}, node ${d.vm.node}, id ${d.vm.vmid}: <strong>${d.vm.state}</strong> · <a href="/vms/${d.vm.id}">open</a></p>
 <h2>Who may use it</h2>
@@ -74,6 +75,13 @@ export function vmAdminPage(d: { vm: AdminVm; grants: readonly VmGrant[]; events
 <label>Give it to a <select name="type"><option value="user">user</option><option value="group">group</option></select></label>
 <label>Name <input name="name" required maxlength="128"></label>
 <button class="primary">Grant</button></form>
+${d.hostKeys && d.hostKeys.length > 0
+  ? html`<h2>SSH host key</h2>
+<table class="host-keys" id="host-keys"><thead><tr><th>Port</th><th>Key</th><th>First seen</th><th>Accepted by</th></tr></thead><tbody>
+${d.hostKeys.map((k) => html`<tr><td>${k.port}</td><td><code>${k.algorithm} ${k.fingerprint}</code></td><td>${when(k.firstSeen)}</td><td>${k.acceptedBy ?? ''}</td></tr>`)}
+</tbody></table>
+<form method="post" action="/admin/vms/${d.vm.id}/ssh-host-keys/forget" class="inline" id="forget-host-keys">${csrfField(csrf)}<button class="danger">Forget the SSH key (after a reinstall)</button></form>`
+  : ''}
 <h2>History</h2>
 <table class="history"><thead><tr><th>When</th><th>What</th><th>Who</th><th>Details</th></tr></thead><tbody>
 ${d.events.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.kind}</td><td>${e.actor ?? ''}</td><td>${e.detail ?? ''}</td></tr>`)}

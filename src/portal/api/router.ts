@@ -100,6 +100,9 @@ export function apiRoutes(table: RouteTable, vms: VmService, admin: AdminService
   table.add({ method: 'get', path: '/api/v1/admin/vms/:id', ...adm, summary: "A machine's grants and history" }, async (req, res) => {
     res.json(await admin.vm(requireId(req)));
   });
+  table.add({ method: 'delete', path: '/api/v1/admin/vms/:id/ssh-host-keys', ...adm, summary: "Forget a machine's recorded SSH host keys (after a reinstall)" }, async (req, res) => {
+    res.json({ forgotten: await admin.forgetHostKeys(actorOf(req), requireId(req)) });
+  });
   table.add({ method: 'post', path: '/api/v1/admin/vms/:id/grants', ...adm, summary: 'Grant or revoke a machine to a user or group', body: z.toJSONSchema(grantSchema, { io: 'input' }) }, async (req, res) => {
     const vmId = requireId(req);
     await admin.changeGrant(actorOf(req), vmId, parse(grantSchema, req.body));

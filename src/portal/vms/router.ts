@@ -8,10 +8,14 @@ import type { RouteTable } from '../route-table.js';
 import { parseId } from '../route-table.js';
 import { parse } from '../validate.js';
 import type { VmService } from './service.js';
-import { confirmPage, consoleView, myMachines, vmPage } from './views.js';
+import { confirmPage, consoleView, myMachines, vmPage, WAY_LABEL } from './views.js';
+import { NotFoundError } from '../errors.js';
 
 /** Renders the console page for a VM the user may use (the console module replaces the placeholder). */
 export type ConsolePage = (req: Request, res: Response, vm: { id: number; name: string }) => void | Promise<void>;
+
+/** `?via=` of the console page: the guest's own ssh/rdp/vnc instead of the screen. */
+export const consoleQuerySchema = z.object({ via: z.enum(['ssh', 'rdp', 'vnc'], 'Unknown way in.').optional() });
 
 export const powerFormSchema = z.object({ action: z.enum(POWER_ACTIONS, 'Unknown action.'), confirm: z.literal('yes').optional() });
 
@@ -45,7 +49,14 @@ export function vmRoutes(table: RouteTable, vms: VmService, consolePage?: Consol
     res.redirect(303, `/vms/${id}`);
   });
 
-  table.add({ method: 'get', path: '/vms/:id/console', access: 'vm', api: false, summary: 'Console of a machine' }, async (req, res) => {
+  table.add({ method: 'get', path: '/vms/:id/console', access: 'vm', api: false, summary: 'Console of a machine: its screen, or ?via=ssh|rdp|vnc at the guest' }, async (req, res) => {
+    const { via } = parse(consoleQuerySchema, req.query);
+    if (via) {
+      const vm = await vms.detail(req.user!, parseId(req.params.id)!);
+      if (!vm.guestWays.includes(via)) throw new NotFoundError(`This machine has no ${WAY_LABEL[via]} connection for you.`);
+      sendPage(req, res, `${WAY_LABEL[via]}: ${vm.name}`, consoleView(vm, { via, hasAddress: vm.ipv4 !== null }), 'console');
+      return;
+    }
     const vm = await vms.vm(req.user!, parseId(req.params.id)!);
     if (consolePage) return consolePage(req, res, vm);
     sendPage(req, res, `Console: ${vm.name}`, consoleView(vm), 'console');

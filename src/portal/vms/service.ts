@@ -32,7 +32,11 @@ export interface VmView {
   actions: ActionView[];
   /** The queued or running job, if any (progress). */
   job: JobView | null;
+  /** Ways into the guest at its own address the user may use, besides the screen: ssh, rdp, vnc. */
+  guestWays: GuestWay[];
 }
+
+export type GuestWay = 'ssh' | 'rdp' | 'vnc';
 
 export interface VmDetail extends VmView {
   ipv4: string | null;
@@ -42,7 +46,7 @@ export interface VmDetail extends VmView {
 }
 
 export interface VmServiceDeps {
-  vms: Pick<PortalVmRepository, 'visibleTo' | 'canUse' | 'get' | 'events' | 'connections' | 'states'>;
+  vms: Pick<PortalVmRepository, 'visibleTo' | 'canUse' | 'get' | 'events' | 'connections' | 'states' | 'guestWays'>;
   jobs: Pick<JobRepository, 'activeForVms' | 'recentForVm' | 'get'>;
   queue: Pick<JobQueue, 'enqueuePower'>;
   audit: Pick<AuditRepository, 'record'>;
@@ -54,9 +58,9 @@ export class VmService {
 
   async list(user: Principal): Promise<VmView[]> {
     const vms = (await this.deps.vms.visibleTo(user.entityId, user.admin)).filter((v) => !v.template);
-    const active = await this.deps.jobs.activeForVms(vms.map((v) => v.id));
+    const [active, ways] = await Promise.all([this.deps.jobs.activeForVms(vms.map((v) => v.id)), this.deps.vms.guestWays(user.entityId, user.admin, vms.map((v) => v.id))]);
     const byVm = new Map(active.map((j) => [j.vmId, j]));
-    return vms.map((v) => toView(v, byVm.get(v.id)));
+    return vms.map((v) => toView(v, byVm.get(v.id), ways.get(v.id)));
   }
 
   /** The ids of the VMs a user may use (the live feed's filter). */
@@ -71,9 +75,14 @@ export class VmService {
   /** One VM with its history; NotFound when the user may not use it. */
   async detail(user: Principal, vmId: number): Promise<VmDetail> {
     const vm = await this.#require(user, vmId);
-    const [events, connections, jobs] = await Promise.all([this.deps.vms.events(vmId, 100), this.deps.vms.connections(vmId), this.deps.jobs.recentForVm(vmId, 10)]);
+    const [events, connections, jobs, ways] = await Promise.all([
+      this.deps.vms.events(vmId, 100),
+      this.deps.vms.connections(vmId),
+      this.deps.jobs.recentForVm(vmId, 10),
+      this.deps.vms.guestWays(user.entityId, user.admin, [vmId]),
+    ]);
     const active = jobs.find((j) => j.state === 'queued' || j.state === 'running');
-    return { ...toView(vm, active), ipv4: vm.ipv4, connections, events, jobs: jobs.map(jobView) };
+    return { ...toView(vm, active, ways.get(vmId)), ipv4: vm.ipv4, connections, events, jobs: jobs.map(jobView) };
   }
 
   async vm(user: Principal, vmId: number): Promise<PortalVm> {
@@ -130,7 +139,7 @@ export function jobView(j: JobRecord): JobView {
   };
 }
 
-function toView(vm: PortalVm, job: JobRecord | undefined): VmView {
+function toView(vm: PortalVm, job: JobRecord | undefined, ways: readonly string[] = []): VmView {
   const state = plainState(vm);
   return {
     id: vm.id,
@@ -141,5 +150,6 @@ function toView(vm: PortalVm, job: JobRecord | undefined): VmView {
     state,
     actions: actionsFor(state).map((action) => ({ action, label: ACTION_LABEL[action], destructive: DESTRUCTIVE.has(action) })),
     job: job ? jobView(job) : null,
+    guestWays: ways.filter((w): w is GuestWay => w === 'ssh' || w === 'rdp' || w === 'vnc'),
   };
 }

@@ -1,6 +1,7 @@
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
-import type { ActionView, JobView, VmDetail, VmView } from './service.js';
+import { CREDENTIAL_LIMITS } from '../../console/index.js';
+import type { ActionView, GuestWay, JobView, VmDetail, VmView } from './service.js';
 
 const STATE_TEXT: Record<string, string> = {
   running: 'Running',
@@ -28,8 +29,16 @@ export function actionButtons(vmId: number, actions: readonly ActionView[], csrf
   </form>`;
 }
 
+export const WAY_LABEL: Record<'console' | GuestWay, string> = { console: 'Screen', ssh: 'SSH', rdp: 'Remote desktop (RDP)', vnc: 'VNC' };
+
+/** The ways in: the screen (PVE console) and, while the machine runs, the guest's own ssh/rdp/vnc. */
 function consoleButton(vm: VmView): Html {
-  return vm.state === 'running' || vm.state === 'paused' ? html`<a class="button" href="/vms/${vm.id}/console" data-field="console">Console</a>` : html`<span data-field="console"></span>`;
+  const on = vm.state === 'running' || vm.state === 'paused';
+  const screen = on ? html`<a class="button" href="/vms/${vm.id}/console" data-field="console">${WAY_LABEL.console}</a>` : html`<span data-field="console"></span>`;
+  if (vm.guestWays.length === 0) return screen;
+  return html`${screen} <span class="ways" data-field="ways" ${on ? '' : html`hidden`}>${vm.guestWays.map(
+    (w) => html`<a class="button" href="/vms/${vm.id}/console?via=${w}" data-way="${w}">${WAY_LABEL[w]}</a> `,
+  )}</span>`;
 }
 
 export function myMachines(vms: readonly VmView[], csrf: string, admin: boolean): Html {
@@ -79,12 +88,33 @@ export function confirmPage(vm: { id: number; name: string }, action: ActionView
 <button name="action" value="${action.action}" class="danger">Yes, ${action.label.toLowerCase()}</button> <a href="/vms/${vm.id}">Cancel</a></form>`;
 }
 
+/**
+ * The credentials form of a guest way in (ssh/rdp/vnc): filled before connecting; the values go only into
+ * the token request (web/src/console.ts), never into a URL or a page. autocomplete is off for the guest's
+ * password: it is not the portal's.
+ */
+function credentialsForm(via: GuestWay): Html {
+  return html`<form id="console-login" class="console-login narrow" autocomplete="off">
+  <h2>Log in to the machine (${WAY_LABEL[via]})</h2>
+  <p id="console-login-error" class="flash error" role="alert" hidden></p>
+  <label>User name <input name="username" id="console-username" required maxlength="${CREDENTIAL_LIMITS.username}" autocomplete="off" autocapitalize="none" spellcheck="false"></label>
+  <label>Password <input name="password" id="console-password" type="password" maxlength="${CREDENTIAL_LIMITS.password}" autocomplete="off"></label>
+  ${via === 'ssh'
+    ? html`<details><summary>Use a private key instead</summary>
+    <label>Private key (OpenSSH or PEM) <textarea name="privateKey" id="console-private-key" rows="6" cols="64" maxlength="${CREDENTIAL_LIMITS.privateKey}" spellcheck="false" autocomplete="off"></textarea></label>
+    <label>Key passphrase (if any) <input name="passphrase" id="console-passphrase" type="password" maxlength="${CREDENTIAL_LIMITS.passphrase}" autocomplete="off"></label>
+  </details>`
+    : ''}
+  <button type="submit" class="primary" id="console-login-submit">Connect</button>
+</form>`;
+}
+
 /** The console page body; web/src/console.ts drives it (src/console owns both). */
-export function consoleView(vm: { id: number; name: string }): Html {
-  return html`<div id="console" class="console-page" data-vm-id="${vm.id}">
+export function consoleView(vm: { id: number; name: string }, guest?: { via: GuestWay; hasAddress: boolean }): Html {
+  return html`<div id="console" class="console-page" data-vm-id="${vm.id}" data-via="${guest?.via ?? 'console'}" ${guest && !guest.hasAddress ? html`data-no-address="yes"` : ''}>
   <div class="console-bar">
     <a href="/vms/${vm.id}">← ${vm.name}</a>
-    <button type="button" id="console-cad" title="Send Ctrl-Alt-Del">Ctrl-Alt-Del</button>
+    ${guest ? '' : html`<button type="button" id="console-cad" title="Send Ctrl-Alt-Del">Ctrl-Alt-Del</button>`}
     <button type="button" id="console-fullscreen">Full screen</button>
     <button type="button" id="console-reconnect" hidden>Reconnect</button>
     <details class="console-clipboard"><summary>Clipboard</summary>
@@ -93,6 +123,7 @@ export function consoleView(vm: { id: number; name: string }): Html {
     <span id="console-status" role="status">Connecting…</span>
   </div>
   <div id="console-message" class="console-message" role="alert" hidden><p></p><button type="button" id="console-start" hidden>Start it</button></div>
+  ${guest ? credentialsForm(guest.via) : ''}
   <div class="console-screen" data-console="screen"></div>
 </div>`;
 }
