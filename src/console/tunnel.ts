@@ -114,6 +114,9 @@ export class ConsoleTunnel {
     this.#lite.sigTermHandler = null;
     this.#lite.sigIntHandler = null;
     this.#lite.on('open', (conn: GuacamoleLite.ClientConnection) => this.#onOpen(conn));
+    // guacamole-lite removes every 'close' listener of a WebSocket it closes itself (guacd ended the session:
+    // a refused guest login, an unreachable guest), so the session is also ended from its own close event.
+    this.#lite.on('close', (conn: GuacamoleLite.ClientConnection) => this.#onLiteClose(conn));
     this.#lite.on('error', () => undefined);
   }
 
@@ -242,6 +245,12 @@ export class ConsoleTunnel {
         this.#opts.logger?.error({ err }, 'console: history row not written');
         return undefined;
       });
+  }
+
+  #onLiteClose(conn: GuacamoleLite.ClientConnection): void {
+    const jti = tokenIdOf(conn.connectionSettings);
+    const s = [...this.#live].find((x) => x.admission.claims.tokenId.toString('base64url') === jti);
+    if (s) void this.#end(s);
   }
 
   async #end(s: LiveSession): Promise<void> {

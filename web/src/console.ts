@@ -404,7 +404,7 @@ class ConsolePage {
       this.#failFatal('hostKeyChanged');
       return true;
     }
-    if (code === STATUS.UPSTREAM_NOT_FOUND && !this.#everConnected) {
+    if (code === STATUS.UPSTREAM_NOT_FOUND) {
       this.#fatal = true;
       void this.#vmState().then((s) => this.#fail(s === 'running' || s === undefined ? 'guestUnreachable' : 'off'));
       return true;
