@@ -34,9 +34,12 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const { root, env, log, say } = options;
   const stateDir = path.join(root, '.earcandle', 'demo');
   const state = loadOrCreateDemoState(stateDir);
-  const stops: (() => Promise<void>)[] = [];
+  const stops: { name: string; stop: () => Promise<void> }[] = [];
   const stop = async (): Promise<void> => {
-    for (const s of stops.splice(0).reverse()) await s().catch((err: Error) => log.warn({ err }, 'demo: stopping a part failed'));
+    for (const part of stops.splice(0).reverse()) {
+      say(`stopping ${part.name}`);
+      await part.stop().catch((err: Error) => say(`stopping ${part.name} failed: ${err.message}`));
+    }
   };
 
   try {
@@ -47,7 +50,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         port: Number(env.EARCANDLE_DEMO_DB_PORT ?? (await freePort())),
         log: say,
       });
-      stops.push(() => mariadb.stop());
+      stops.push({ name: 'MariaDB', stop: () => mariadb.stop() });
       dbUrl = mariadb.url;
     }
 
@@ -63,14 +66,14 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     });
 
     const db: DataSource = await openDatabase(config);
-    stops.push(() => db.destroy());
+    stops.push({ name: 'database connections', stop: () => db.destroy() });
     const applied = await migrateUp(db);
     say(applied.length > 0 ? `database migrated (${applied.join(', ')})` : 'database is up to date');
 
     const withQemu = qemuAvailable();
     if (!withQemu) say('qemu-system-x86_64 is not installed: the VMs are simulated in-process (their consoles draw name and state)');
     const sim: PveSim = await startPveSim({ port: 0, qemu: withQemu, scenario: demoScenario(state.pveTokenSecret, withQemu), authFailDelayMs: 0 });
-    stops.push(() => sim.stop());
+    stops.push({ name: 'Proxmox simulator', stop: () => sim.stop() });
     say(`Proxmox VE simulator on ${sim.url} (2 nodes, ${sim.state.vms.size} VMs${withQemu ? ', QEMU-backed' : ''})`);
 
     const clusters = new ClusterRepository(db, () => config.secrets.encryptionKey!);
@@ -88,8 +91,13 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       await identities.createUser({ name: DEMO_USER, password: state.userPassword, email: 'demo@demo.invalid' });
     }
 
-    const results = await syncAll({ db, clusters, config, log: (line) => log.debug(line) }, DEMO_CLUSTER);
-    for (const r of results) say(summaryLine(r));
+    // The gateway syncs every few seconds anyway; the first sync here makes the VMs visible at the first login.
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const results = await syncAll({ db, clusters, config, log: (line) => log.debug(line) }, DEMO_CLUSTER);
+      for (const r of results) say(summaryLine(r));
+      if (results.every((r) => r.outcome === 'ok')) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
 
     const gateway = await startServeProcess(
       {
@@ -104,7 +112,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       },
       say,
     );
-    stops.push(() => gateway.stop());
+    stops.push({ name: 'gateway', stop: () => gateway.stop() });
     say(`gateway running (pid ${gateway.pid})`);
 
     return { url: gateway.url, stop };

@@ -137,6 +137,10 @@ export class PveHttpServer {
       res.destroy();
       return;
     }
+    if (!(err instanceof PveError) && !(err instanceof BodyTooLarge)) {
+      // A simulator bug, not a simulated failure: say what broke, the client only sees PVE's generic 500.
+      process.stderr.write(`pve-sim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
     const e = err instanceof PveError ? err : new PveError(500, err instanceof BodyTooLarge ? 'request entity too large' : 'internal error');
     const status = err instanceof BodyTooLarge ? 413 : e.status;
     const reason = e.message.split('\n')[0]!.replace(/[^\x20-\x7e]/g, '?');
