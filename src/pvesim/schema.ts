@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 /** One property of PVE's JSON-Schema dialect (see proxmox-api.md §12). */
 export interface PveProp {
@@ -32,13 +33,28 @@ export interface PveMethodInfo {
 
 export type PveApiSchema = Record<string, { info: Partial<Record<string, PveMethodInfo>> }>;
 
-const DEFAULT_SCHEMA_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/reference/pve-api-schema.json');
+/**
+ * The simulator ships its copy of shared/reference/pve-api-schema.json, gzipped, beside this module's source
+ * (a unit test keeps it identical to the reference). Built code in dist/src/pvesim finds it in src/pvesim.
+ */
+export const SCHEMA_FILE_NAME = 'pve-api-schema.json.gz';
+
+export function defaultSchemaFile(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, SCHEMA_FILE_NAME), path.resolve(here, '../../../src/pvesim', SCHEMA_FILE_NAME)];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new Error(`the PVE API schema ${SCHEMA_FILE_NAME} is missing (looked in ${candidates.join(', ')})`);
+  return found;
+}
 
 let cached: PveApiSchema | undefined;
 
-/** Loads the parsed official API schema once (`PVESIM_SCHEMA` is not read; the path is fixed by the repo layout). */
-export function loadSchema(file = DEFAULT_SCHEMA_FILE): PveApiSchema {
-  if (!cached) cached = JSON.parse(readFileSync(file, 'utf8')) as PveApiSchema;
+/** Loads the parsed official API schema once. */
+export function loadSchema(file?: string): PveApiSchema {
+  if (!cached) {
+    const raw = readFileSync(file ?? defaultSchemaFile());
+    cached = JSON.parse((raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8')) as PveApiSchema;
+  }
   return cached;
 }
 

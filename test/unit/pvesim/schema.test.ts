@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
-import { checkPropertyString, checkValue, loadSchema, validateParams } from '../../../src/pvesim/schema.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { checkPropertyString, checkValue, defaultSchemaFile, loadSchema, validateParams } from '../../../src/pvesim/schema.js';
+import { PROJECT_ROOT } from '../../helpers/cli.js';
 
 describe('schema', () => {
+  it('ships a copy identical to shared/reference/pve-api-schema.json', () => {
+    const shipped = gunzipSync(readFileSync(defaultSchemaFile()));
+    const reference = readFileSync(path.join(PROJECT_ROOT, '..', 'shared', 'reference', 'pve-api-schema.json'));
+    assert.ok(shipped.equals(reference), 'regenerate with: gzip -9 -n -c ../shared/reference/pve-api-schema.json > src/pvesim/pve-api-schema.json.gz');
+  });
+
   const put = () => loadSchema()['/nodes/{node}/qemu/{vmid}/config']!.info.PUT!.parameters;
 
   describe('.validateParams', () => {
