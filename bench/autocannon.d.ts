@@ -12,7 +12,9 @@ declare module 'autocannon' {
   interface Histogram {
     average: number;
     p50: number;
+    p90: number;
     p99: number;
+    max: number;
   }
   interface Result {
     requests: Histogram;

@@ -61,6 +61,9 @@ const WEB = fileURLToPath(new URL('../../web/', import.meta.url).href.replace('/
 export function createApp(deps: PortalDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Pages and API answers are per user and carry the CSRF token: no ETag (a SHA-1 of every 100 KB page for
+  // nothing). Static assets keep theirs (express.static makes its own).
+  app.set('etag', false);
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(
     helmet({

@@ -10,18 +10,27 @@ export class Html {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+const SPECIAL = /[&<>"'`]/;
+const SPECIALS = /[&<>"'`]/g;
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => ESCAPES[c] as string);
+  // most values (names, ids, states) have nothing to escape: no copy for them
+  return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c] as string) : text;
 }
 
 type Value = Html | string | number | boolean | null | undefined | readonly Value[];
 
 function render(v: Value): string {
+  if (typeof v === 'string') return escapeHtml(v);
+  if (typeof v === 'number') return String(v);
   if (v === null || v === undefined || v === false) return '';
   if (v instanceof Html) return v.value;
-  if (Array.isArray(v)) return (v as readonly Value[]).map(render).join('');
-  return escapeHtml(String(v as string | number | boolean));
+  if (Array.isArray(v)) {
+    let out = '';
+    for (const item of v as readonly Value[]) out += render(item);
+    return out;
+  }
+  return escapeHtml(String(v as boolean));
 }
 
 export function html(strings: TemplateStringsArray, ...values: Value[]): Html {

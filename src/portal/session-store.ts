@@ -11,7 +11,7 @@ type MySQLStoreCtor = new (options: Record<string, unknown>) => ClosableStore;
  * Sessions in the EarCandle database's http_session table (made by the migrations, so the store does not
  * create it). Its own small pool; touch is off: a session lives `maxAgeMs` from login, whatever happens.
  */
-export function createSessionStore(dbUrl: string, maxAgeMs: number, poolSize = 5): ClosableStore {
+export function createSessionStore(dbUrl: string, maxAgeMs: number, poolSize = 10): ClosableStore {
   const u = new URL(dbUrl);
   const MySQLStore = (MySQLStoreFactory as unknown as (s: typeof session) => MySQLStoreCtor)(session);
   return new MySQLStore({

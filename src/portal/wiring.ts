@@ -15,6 +15,7 @@ import { AuthService } from './auth/service.js';
 import { LiveFeed } from './live-feed.js';
 import type { Mailer } from './mailer.js';
 import { HealthService } from './ops/service.js';
+import { CachedSessionStore } from './session-cache.js';
 import { createSessionStore, type ClosableStore } from './session-store.js';
 import type { ConsolePage } from './vms/router.js';
 import { jobView, VmService } from './vms/service.js';
@@ -94,7 +95,9 @@ export function wirePortal(w: PortalWiring): { deps: PortalDeps; sessionStore: C
     w.feedPollMs === undefined ? {} : { pollMs: w.feedPollMs },
   );
   const maxAge = w.sessionMaxAgeMs ?? 12 * 3600_000;
-  const sessionStore = createSessionStore(config.db.url.reveal(), maxAge);
+  // Every request reads its session: from memory for up to 2 s (write-through, session-cache.ts), else from
+  // the database through as many connections as the main pool (db.poolSize).
+  const sessionStore = new CachedSessionStore(createSessionStore(config.db.url.reveal(), maxAge, config.db.poolSize));
   const sessionSecret = config.secrets.sessionSecret;
   if (!sessionSecret) throw new Error('secrets.sessionSecret (EARCANDLE_SECRETS_SESSION_SECRET) is missing: the portal needs it to sign session cookies');
   const deps: PortalDeps = {

@@ -46,7 +46,7 @@ export interface VmDetail extends VmView {
 }
 
 export interface VmServiceDeps {
-  vms: Pick<PortalVmRepository, 'visibleTo' | 'canUse' | 'get' | 'events' | 'connections' | 'states' | 'guestWays'>;
+  vms: Pick<PortalVmRepository, 'visibleTo' | 'listFor' | 'canUse' | 'get' | 'events' | 'connections' | 'states' | 'guestWays'>;
   jobs: Pick<JobRepository, 'activeForVms' | 'recentForVm' | 'get'>;
   queue: Pick<JobQueue, 'enqueuePower'>;
   audit: Pick<AuditRepository, 'record'>;
@@ -56,11 +56,14 @@ export interface VmServiceDeps {
 export class VmService {
   constructor(private readonly deps: VmServiceDeps) {}
 
+  /** "My machines": one query for the VMs, their guest ways in and their active jobs (docs/BENCHMARKS.md). */
   async list(user: Principal): Promise<VmView[]> {
-    const vms = (await this.deps.vms.visibleTo(user.entityId, user.admin)).filter((v) => !v.template);
-    const [active, ways] = await Promise.all([this.deps.jobs.activeForVms(vms.map((v) => v.id)), this.deps.vms.guestWays(user.entityId, user.admin, vms.map((v) => v.id))]);
+    const listing = (await this.deps.vms.listFor(user.entityId, user.admin)).filter((l) => !l.vm.template);
+    // jobs are read only for the few VMs that have one running or queued
+    const busy = listing.filter((l) => l.hasActiveJob).map((l) => l.vm.id);
+    const active = busy.length ? await this.deps.jobs.activeForVms(busy) : [];
     const byVm = new Map(active.map((j) => [j.vmId, j]));
-    return vms.map((v) => toView(v, byVm.get(v.id), ways.get(v.id)));
+    return listing.map((l) => toView(l.vm, byVm.get(l.vm.id), l.guestWays));
   }
 
   /** The ids of the VMs a user may use (the live feed's filter). */
