@@ -50,7 +50,7 @@ describe('npm run demo from a clean clone (headless Chromium)', function () {
 
   after(async () => {
     await browser?.close();
-    if (demo?.pid && demo.exitCode === null) process.kill(-demo.pid, 'SIGKILL');
+    if (demo?.pid && groupMembers(demo.pid).length > 0) process.kill(-demo.pid, 'SIGKILL');
     rmSync(clone, { recursive: true, force: true });
     rmSync(path.join('/var/lib/earcandle-demo', createHash('sha256').update(clone).digest('hex').slice(0, 12)), { recursive: true, force: true });
   });
