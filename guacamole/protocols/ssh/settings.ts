@@ -5,6 +5,7 @@
  * recordings, Wake-on-LAN. `enable-agent` is left out, as in guacd builds without agent support.
  */
 import { z } from 'zod';
+import { describeIssues, flag, optionalText, integer } from '../settings-fields.js';
 
 export const SSH_ARG_NAMES = [
   'hostname',
@@ -82,31 +83,6 @@ export interface SshSettings {
   readonly disablePaste: boolean;
 }
 
-const flag = z
-  .string()
-  .optional()
-  .transform((v) => v === 'true');
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform((v) => (v ? v : undefined));
-
-function integer(fallback: number, min: number, max: number) {
-  return z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v.trim());
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-}
-
 const schema = z.object({
   hostname: z.string({ error: 'is required' }).trim().min(1, 'is required'),
   'host-key': optionalText,
@@ -152,8 +128,7 @@ export class SshSettingsError extends Error {
 export function parseSshSettings(args: Readonly<Record<string, string>>): SshSettings {
   const result = schema.safeParse(args);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'settings'} ${i.message}`);
-    throw new SshSettingsError(`Invalid SSH parameters: ${problems.join('; ')}`);
+    throw new SshSettingsError(`Invalid SSH parameters: ${describeIssues(result.error)}`);
   }
   const r = result.data;
   return Object.freeze({

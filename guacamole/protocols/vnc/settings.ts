@@ -5,6 +5,7 @@
  * reverse connect, Wake-on-LAN) are accepted and ignored.
  */
 import { z } from 'zod';
+import { describeIssues, flag, integer } from '../settings-fields.js';
 
 export const VNC_ARG_NAMES = [
   'hostname',
@@ -81,27 +82,6 @@ export interface VncSettings {
   readonly forceLossless: boolean;
 }
 
-/** guacd treats exactly "true" as true; anything else (including empty) is false. */
-const flag = z
-  .string()
-  .optional()
-  .transform((v) => v === 'true');
-
-function integer(fallback: number, min: number, max: number) {
-  return z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v.trim());
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-}
-
 const schema = z.object({
   hostname: z.string({ error: 'is required' }).trim().min(1, 'is required'),
   port: integer(5900, 1, 65535),
@@ -144,8 +124,7 @@ export class VncSettingsError extends Error {
 export function parseVncSettings(args: Readonly<Record<string, string>>): VncSettings {
   const result = schema.safeParse(args);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'settings'} ${i.message}`);
-    throw new VncSettingsError(`Invalid VNC parameters: ${problems.join('; ')}`);
+    throw new VncSettingsError(`Invalid VNC parameters: ${describeIssues(result.error)}`);
   }
   const r = result.data;
   return Object.freeze({
