@@ -33,6 +33,8 @@ const LOADER = fileURLToPath(new URL('./portal-load.ts', import.meta.url));
 
 interface Figures extends LoadFigures {
   name: string;
+  /** CPU time of this process (server and bare endpoint; not the load generator) per answered request. */
+  cpuMsPerRequest: number;
 }
 
 async function runLoader(url: string, accept: string, seconds: number, mode: string, cookiesFile: string | undefined): Promise<LoadFigures> {
@@ -44,7 +46,10 @@ async function runLoader(url: string, accept: string, seconds: number, mode: str
 async function load(name: string, url: string, accept: string, cookiesFile: string | undefined, mode: string): Promise<Figures | undefined> {
   if (ONLY && !ONLY.test(name)) return undefined;
   if (WARMUP_SECONDS > 0) await runLoader(url, accept, WARMUP_SECONDS, mode, cookiesFile);
-  return { name, ...(await runLoader(url, accept, SECONDS, mode, cookiesFile)) };
+  const cpu = process.cpuUsage();
+  const figures = await runLoader(url, accept, SECONDS, mode, cookiesFile);
+  const used = process.cpuUsage(cpu);
+  return { name, ...figures, cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(1, figures.rps * SECONDS) };
 }
 
 // every session logs in from 127.0.0.1: lift the per-address login limit for the set-up
@@ -122,12 +127,12 @@ try {
   }
   console.log(`\n${USERS} connections/sessions, ${SECONDS} s per row after a ${WARMUP_SECONDS} s warm-up, load generator in a child process;`);
   console.log(`"as fast as possible" = closed loop (autocannon), "offered" = open loop with Poisson arrivals; target p99 <= ${TARGET_P99_MS} ms\n`);
-  console.log('| endpoint | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors | non-2xx | p99 <= 50 ms |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| endpoint | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors | non-2xx | server CPU ms/request | p99 <= 50 ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     if (!r) continue;
     const meets = r.p99 <= TARGET_P99_MS && r.errors === 0 && r.non2xx === 0 ? 'yes' : 'no';
-    console.log(`| ${r.name} | ${Math.round(r.rps).toLocaleString('en')} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.errors} | ${r.non2xx} | ${meets} |`);
+    console.log(`| ${r.name} | ${Math.round(r.rps).toLocaleString('en')} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.errors} | ${r.non2xx} | ${r.cpuMsPerRequest.toFixed(2)} | ${meets} |`);
   }
 } finally {
   bareServer.close();

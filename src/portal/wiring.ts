@@ -15,6 +15,7 @@ import { AuthService } from './auth/service.js';
 import { LiveFeed } from './live-feed.js';
 import type { Mailer } from './mailer.js';
 import { HealthService } from './ops/service.js';
+import { PrincipalCache } from './principal-cache.js';
 import { CachedSessionStore } from './session-cache.js';
 import { createSessionStore, type ClosableStore } from './session-store.js';
 import type { ConsolePage } from './vms/router.js';
@@ -55,8 +56,10 @@ export function wirePortal(w: PortalWiring): { deps: PortalDeps; sessionStore: C
   });
   const clusters = key ? clusterRepo : undefined;
   const vms = new VmService({ vms: vmRepo, jobs: w.jobs, queue: w.queue, audit });
+  // Accounts (not grants) are remembered for at most 2 s; every change through the portal clears them.
+  const principals = new PrincipalCache();
   const auth = new AuthService(
-    { accounts, identities, audit, mailer: w.mailer },
+    { accounts, identities, audit, mailer: w.mailer, principals },
     {
       registrationEnabled: config.registration.enabled,
       requireApproval: config.registration.requireApproval,
@@ -75,6 +78,7 @@ export function wirePortal(w: PortalWiring): { deps: PortalDeps; sessionStore: C
     clusters,
     clusterList,
     testCluster: w.testCluster ?? (async (name) => checkCluster(await clusterRepo.credentials(name))),
+    changed: () => principals.clear(),
     ...(w.requestSync ? { requestSync: w.requestSync } : {}),
     ...(w.forgetCluster ? { forgetCluster: w.forgetCluster } : {}),
   });
@@ -95,9 +99,11 @@ export function wirePortal(w: PortalWiring): { deps: PortalDeps; sessionStore: C
     w.feedPollMs === undefined ? {} : { pollMs: w.feedPollMs },
   );
   const maxAge = w.sessionMaxAgeMs ?? 12 * 3600_000;
-  // Every request reads its session: from memory for up to 2 s (write-through, session-cache.ts), else from
-  // the database through as many connections as the main pool (db.poolSize).
-  const sessionStore = new CachedSessionStore(createSessionStore(config.db.url.reveal(), maxAge, config.db.poolSize));
+  // Every request reads its session: from memory for up to 5 s (write-through, so only another process's
+  // change waits that long; session-cache.ts), else from the database through as many connections as the
+  // main pool (db.poolSize). The session names the account; whether it is still active, still an
+  // administrator, and which VMs it may use is checked apart (principal-cache.ts, the permission tables).
+  const sessionStore = new CachedSessionStore(createSessionStore(config.db.url.reveal(), maxAge, config.db.poolSize), { ttlMs: 5000 });
   const sessionSecret = config.secrets.sessionSecret;
   if (!sessionSecret) throw new Error('secrets.sessionSecret (EARCANDLE_SECRETS_SESSION_SECRET) is missing: the portal needs it to sign session cookies');
   const deps: PortalDeps = {

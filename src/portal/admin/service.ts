@@ -50,6 +50,8 @@ export interface AdminDeps {
   testCluster?: (clusterName: string) => Promise<string>;
   requestSync?: (clusterId: number) => void;
   forgetCluster?: (clusterId: number) => void;
+  /** Called after every change (accounts, groups, grants, clusters): the portal clears its account cache. */
+  changed?: () => void;
   /** Guests' SSH host keys recorded on first use (absent: none are shown). */
   hostKeys?: Pick<SshHostKeyRepository, 'forVm' | 'forget'>;
 }
@@ -214,7 +216,9 @@ export class AdminService {
     return this.deps.clusters;
   }
 
+  /** Every change ends here, right after its write. */
   async #audit(a: Actor, action: string, target: string, detail: string | null = null): Promise<void> {
+    this.deps.changed?.();
     await this.deps.audit.record({ actor: a.user.name, actorEntityId: a.user.entityId, action, target, sourceAddress: a.address, result: 'success', detail });
   }
 

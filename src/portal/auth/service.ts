@@ -6,6 +6,7 @@ import type { LoginAccount, PortalAccountRepository, Principal, TokenPurpose } f
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { Mailer } from '../mailer.js';
 import { RateLimiter } from '../rate-limit.js';
+import type { PrincipalCache } from '../principal-cache.js';
 
 export interface AuthOptions {
   registrationEnabled: boolean;
@@ -28,6 +29,8 @@ export interface AuthDeps {
   audit: Pick<AuditRepository, 'record'>;
   mailer?: Mailer | undefined;
   now?: () => Date;
+  /** Remembers accounts for a moment (absent: read on every request). */
+  principals?: PrincipalCache;
 }
 
 export const registrationSchema = z.object({
@@ -73,8 +76,10 @@ export class AuthService {
     return this.#o.registrationEnabled;
   }
 
+  /** The account behind a session, when active; read on every request, through the short cache if any. */
   async principal(entityId: number): Promise<Principal | undefined> {
-    const p = await this.deps.accounts.principal(entityId);
+    const load = () => this.deps.accounts.principal(entityId);
+    const p = await (this.deps.principals ? this.deps.principals.get(entityId, load) : load());
     return p && p.state === 'active' ? p : undefined;
   }
 
@@ -118,6 +123,8 @@ export class AuthService {
     await this.#audit({ actor: account.name, actorEntityId: account.entityId, action: 'login', result: 'success', sourceAddress: address });
     const principal = await this.deps.accounts.principal(account.entityId);
     if (!principal) throw new UnauthorizedError('Wrong user name or password.');
+    // the session starts from what was just read, not from an older cached reading
+    this.deps.principals?.forget(account.entityId);
     return principal;
   }
 
@@ -160,6 +167,7 @@ export class AuthService {
     let state: 'active' | 'pending' = 'pending';
     if (p?.state === 'pending' && !this.#o.requireApproval) {
       await this.deps.accounts.setState(entityId, 'active');
+      this.deps.principals?.clear();
       state = 'active';
     } else if (p?.state === 'active') state = 'active';
     await this.#audit({ actor: p?.name ?? null, actorEntityId: entityId, action: 'verify-email', result: 'success', sourceAddress: address });
