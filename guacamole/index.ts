@@ -42,6 +42,7 @@ export function createGuacd(options: GuacdOptions = {}): Guacd {
 export { Parser, parseInstructions, GuacParseError, type GuacParseErrorCode } from './protocol/parser.js';
 export { encode, instruction, codePointLength } from './protocol/encoder.js';
 export { GuacStatus } from './protocol/status.js';
+export { vncAuthResponse } from './protocols/vnc/rfb/vnc-auth.js';
 export type { Instruction, Opcode } from './protocol/instructions.js';
 export type { GuacLogger } from './daemon/protocol-module.js';
 export { ProtocolRegistry, defaultRegistry } from './daemon/registry.js';

@@ -19,5 +19,4 @@ export { mintConsoleToken, openConsoleToken, CONSOLE_KINDS, MAX_TOKEN_TTL_MS, MA
 export { VncBridge, BridgeState, type VncEndpoint, type VncUpstream, type BridgeEnd } from './vnc-bridge.js';
 export { openPveVnc } from './pve-vnc.js';
 export { ConnectionHistory } from './history.js';
-export { vncAuthResponse } from './vnc-des.js';
 export { sessionUserIdentifier, unsignSessionCookie, type SessionLookup } from './session-user.js';

@@ -11,7 +11,7 @@
  * RFB 3.3, 3.7 and 3.8 are understood on both sides.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { vncAuthResponse } from './vnc-des.js';
+import { vncAuthResponse } from '../../guacamole/index.js';
 
 export const enum SecurityType {
   Invalid = 0,
@@ -148,7 +148,7 @@ export class UpstreamHandshake {
         }
         case HandshakeState.Challenge: {
           if (!this.#in.has(16)) return { out };
-          out.push(vncAuthResponse(this.#in.take(16), this.#password));
+          out.push(vncAuthResponse(this.#password, this.#in.take(16)));
           this.state = HandshakeState.Result;
           break;
         }
@@ -263,7 +263,7 @@ export class DownstreamHandshake {
         case HandshakeState.Response: {
           if (!this.#in.has(16)) return { out };
           const response = this.#in.take(16);
-          const expected = vncAuthResponse(this.#challenge, this.#password ?? '');
+          const expected = vncAuthResponse(this.#password ?? '', this.#challenge);
           if (!timingSafeEqual(response, expected)) {
             this.#failed = [...out, ...this.#result(false, 'Authentication failed')];
             this.state = HandshakeState.Failed;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DownstreamHandshake, HandshakeState, RfbHandshakeError, UpstreamHandshake, type Step } from '../../../src/console/rfb-handshake.js';
-import { vncAuthResponse } from '../../../src/console/vnc-des.js';
+import { vncAuthResponse } from '../../../guacamole/index.js';
 
 // Wire fixtures written by hand (RFC 6143 §7.1–7.2), not by the code under test.
 const V38 = Buffer.from('RFB 003.008\n', 'latin1');
@@ -30,7 +30,7 @@ describe('rfb-handshake', () => {
   describe('UpstreamHandshake', () => {
     const server38 = Buffer.concat([V38, Buffer.from([2, 1, 2]), CHALLENGE, u32(0), Buffer.from('SI')]);
     it('answers 3.8 VNC auth with the password and hands over what follows SecurityResult, at every split', () => {
-      const expected = Buffer.concat([V38, Buffer.from([2]), vncAuthResponse(CHALLENGE, 'pw123456')]);
+      const expected = Buffer.concat([V38, Buffer.from([2]), vncAuthResponse('pw123456', CHALLENGE)]);
       for (let cut = 0; cut < server38.length; cut++) {
         const hs = new UpstreamHandshake('pw123456');
         const r = feed(hs, server38, cut);
@@ -50,7 +50,7 @@ describe('rfb-handshake', () => {
     it('speaks 3.3 (server-chosen type) and 3.7 (no SecurityResult after None)', () => {
       const h33 = new UpstreamHandshake('secret');
       const r33 = feed(h33, Buffer.concat([V33, u32(2), CHALLENGE, u32(0)]), 0);
-      assert.deepEqual(r33.out, Buffer.concat([V33, vncAuthResponse(CHALLENGE, 'secret')]));
+      assert.deepEqual(r33.out, Buffer.concat([V33, vncAuthResponse('secret', CHALLENGE)]));
       assert.equal(h33.state, HandshakeState.Done);
       const h37 = new UpstreamHandshake('');
       feed(h37, Buffer.concat([V37, Buffer.from([1, 1])]), 0);
@@ -72,7 +72,7 @@ describe('rfb-handshake', () => {
 
   describe('DownstreamHandshake', () => {
     it('offers 3.8 with VNC auth, accepts the right response at every split and passes ClientInit on', () => {
-      const client = Buffer.concat([V38, Buffer.from([2]), vncAuthResponse(CHALLENGE, 'fresh123'), Buffer.from([1])]);
+      const client = Buffer.concat([V38, Buffer.from([2]), vncAuthResponse('fresh123', CHALLENGE), Buffer.from([1])]);
       for (let cut = 0; cut < client.length; cut++) {
         const hs = new DownstreamHandshake({ password: 'fresh123', challenge: CHALLENGE });
         assert.deepEqual(hs.start(), V38);
@@ -84,7 +84,7 @@ describe('rfb-handshake', () => {
 
     it('refuses a wrong response and queues SecurityResult 1 with a reason', () => {
       const hs = new DownstreamHandshake({ password: 'fresh123', challenge: CHALLENGE });
-      const client = Buffer.concat([V38, Buffer.from([2]), vncAuthResponse(CHALLENGE, 'guess!!!')]);
+      const client = Buffer.concat([V38, Buffer.from([2]), vncAuthResponse('guess!!!', CHALLENGE)]);
       assert.throws(() => feed(hs, client, 0), (e: RfbHandshakeError) => e.code === 'RFB_AUTH_FAILED');
       const tail = Buffer.concat(hs.failureBytes());
       assert.deepEqual(tail.subarray(tail.length - 4 - 4 - 21), Buffer.concat([u32(1), u32(21), Buffer.from('Authentication failed')]));
@@ -96,7 +96,7 @@ describe('rfb-handshake', () => {
       assert.deepEqual(r.out, Buffer.concat([Buffer.from([1, 1]), u32(0)]));
       assert.equal(none.state, HandshakeState.Done);
       const old = new DownstreamHandshake({ password: 'abc', challenge: CHALLENGE });
-      const r33 = feed(old, Buffer.concat([V33, vncAuthResponse(CHALLENGE, 'abc')]), 0);
+      const r33 = feed(old, Buffer.concat([V33, vncAuthResponse('abc', CHALLENGE)]), 0);
       assert.deepEqual(r33.out, Buffer.concat([u32(2), CHALLENGE, u32(0)]));
     });
 
