@@ -22,10 +22,22 @@ export function jobLine(job: JobView | null): Html {
   return html`<span class="job job-${job.state}" data-field="job">${text}</span>`;
 }
 
+/** The buttons for one list of actions; the service shares one list per state, so each is drawn once. */
+const BUTTONS = new WeakMap<readonly ActionView[], Html>();
+
+function buttons(actions: readonly ActionView[]): Html {
+  let drawn = BUTTONS.get(actions);
+  if (!drawn) {
+    drawn = html`${actions.map((a) => html`<button name="action" value="${a.action}" class="${a.destructive ? 'danger' : 'primary'}" ${a.destructive ? html`data-confirm="yes"` : ''}>${a.label}</button>`)}`;
+    BUTTONS.set(actions, drawn);
+  }
+  return drawn;
+}
+
 export function actionButtons(vmId: number, actions: readonly ActionView[], csrf: string): Html {
   return html`<form method="post" action="/vms/${vmId}/power" class="actions" data-field="actions">
     ${csrfField(csrf)}
-    ${actions.map((a) => html`<button name="action" value="${a.action}" class="${a.destructive ? 'danger' : 'primary'}" ${a.destructive ? html`data-confirm="yes"` : ''}>${a.label}</button>`)}
+    ${buttons(actions)}
   </form>`;
 }
 
