@@ -81,7 +81,8 @@ export class CachedSessionStore extends session.Store implements ClosableStore {
   }
 
   override length(callback: Callback<number>): void {
-    this.#inner.length?.(callback);
+    if (this.#inner.length) this.#inner.length(callback);
+    else callback(new Error('the session store below cannot count its sessions'));
   }
 
   override clear(callback?: Callback): void {
