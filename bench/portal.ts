@@ -4,7 +4,8 @@
 // for its event loop; every row is preceded by an unmeasured warm-up. Rows: as fast as possible (closed
 // loop, 200 connections) and at a fixed offered rate (open loop, Poisson arrivals, EC_BENCH_RATE req/s,
 // default 200: 200 people loading the page about once a second each).
-// EC_BENCH_CPU_PROFILE=<file> writes a CPU profile of the server process over the measured portal rows.
+// EC_BENCH_WARMUP=<seconds> (default 3), EC_BENCH_ONLY=<regexp> runs only the rows whose name matches,
+// EC_BENCH_CPU_PROFILE=<file> writes a CPU profile of the server process over the portal rows (with warm-ups).
 import { execFile } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
