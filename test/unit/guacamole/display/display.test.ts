@@ -61,12 +61,13 @@ describe('Display', () => {
     assert.equal(r.opcodes().at(-1), 'sync');
   });
 
-  it('#endFrame sends a solid fill as rect + cfill', () => {
+  it('#endFrame sends a solid fill as rect + cfill, composited OVER (14)', () => {
+    // SRC (12) would be the canvas 'copy' operation, which clears everything outside the filled rectangle.
     display.fill(10, 20, 30, 40, [255, 0, 0, 255]);
     display.endFrame();
     assert.deepEqual(rec.instructions.slice(0, 2), [
       { opcode: 'rect', args: ['0', '10', '20', '30', '40'] },
-      { opcode: 'cfill', args: ['12', '0', '255', '0', '0', '255'] },
+      { opcode: 'cfill', args: ['14', '0', '255', '0', '0', '255'] },
     ]);
     assert.deepEqual(rec.opcodes(), ['rect', 'cfill', 'sync']);
   });
