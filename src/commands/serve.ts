@@ -1,139 +1,25 @@
 import type { Command } from 'commander';
-import { requireSecret } from '../config/index.js';
-import { ClusterRepository, migrationStatus, openDatabase } from '../db/index.js';
-import { JobRepository } from '../db/jobs.js';
-import { PortalVmRepository } from '../db/portal-vms.js';
-import { JobQueue, JobRunner, PveClients, systemClock } from '../jobs/index.js';
 import { createLogger } from '../log.js';
-import { createSmtpMailer } from '../portal/mailer.js';
-import { createPortalServer } from '../portal/server.js';
-import { wirePortal } from '../portal/wiring.js';
-import { createGuacd } from '../../guacamole/index.js';
-import { SyncMetrics, SyncScheduler } from '../sync/index.js';
-import { AuditRepository, SshHostKeyRepository } from '../db/index.js';
-import { ConsoleTunnel, HostKeyTrust, sessionUserIdentifier } from '../console/index.js';
-import { SESSION_COOKIE } from '../portal/app.js';
 import { configFrom } from './context.js';
-import { CliError, ExitCode } from './errors.js';
+import { startGateway } from './gateway.js';
 
-interface Stoppable {
-  name: string;
-  stop(): Promise<void> | void;
-}
-
-/**
- * `earcandle serve`: the database, the built-in guacd (guacd.builtin), the sync scheduler, the job runner and
- * the portal's HTTP server, started in that order; SIGINT/SIGTERM stop them in reverse.
- */
+/** `earcandle serve`: the whole gateway until SIGINT or SIGTERM, which stop its parts in reverse order. */
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('run the gateway: portal (HTTP), job runner and built-in guacd, until SIGINT or SIGTERM')
+    .description('run the gateway: portal (HTTP), console tunnel, built-in guacd, sync and job runner, until SIGINT or SIGTERM')
     .action(async (_opts: unknown, command: Command) => {
       const config = configFrom(command);
-      const sessionSecret = requireSecret(config, 'sessionSecret');
       const log = createLogger(config.log.level, 'earcandle');
-      const started: Stoppable[] = [];
-      const stopAll = async (): Promise<void> => {
-        for (const part of started.reverse()) {
-          try {
-            await part.stop();
-          } catch (err) {
-            log.warn({ err, part: part.name }, 'stopping failed');
-          }
-        }
-      };
-      try {
-        const db = await openDatabase(config);
-        started.push({ name: 'database', stop: () => db.destroy() });
-        const status = await migrationStatus(db);
-        if (status.pending.length > 0) throw new CliError(`the database needs migrating first (${status.pending.length} pending): run \`earcandle migrate\``, ExitCode.TempFail);
-
-        // Guests' SSH host keys, trusted on first use: the tunnel records what to expect, the in-process
-        // guacd asks it about every key it has no `host-key` for.
-        const hostKeys = new HostKeyTrust({ store: new SshHostKeyRepository(db), audit: new AuditRepository(db), logger: log });
-        if (config.guacd.builtin) {
-          const guacd = createGuacd({ host: config.guacd.host, port: config.guacd.port, ssh: { onHostKey: (info) => hostKeys.decide(info) } });
-          await guacd.start().catch((err: NodeJS.ErrnoException) => {
-            throw new CliError(`guacd cannot listen on ${config.guacd.host}:${config.guacd.port}: ${err.code ?? err.message}`, ExitCode.Unavailable);
-          });
-          started.push({ name: 'guacd', stop: () => guacd.stop() });
-        }
-
-        const key = config.secrets.encryptionKey;
-        const clusters = new ClusterRepository(db, () => {
-          if (!key) throw new CliError('secrets.encryptionKey is not configured: cluster tokens cannot be read', ExitCode.Config);
-          return key;
-        });
-        const pveClients = new PveClients(clusters);
-        started.push({ name: 'pve clients', stop: () => pveClients.close() });
-        const syncMetrics = new SyncMetrics();
-        const scheduler = new SyncScheduler({ db, clusters, config, metrics: syncMetrics, log: (line) => log.info(line) });
-        scheduler.start();
-        started.push({ name: 'sync', stop: () => scheduler.stop() });
-        const requestSync = (clusterId: number): void => {
-          clusters.require(clusterId).then((c) => scheduler.requestSync(c.name), () => undefined);
-        };
-        const jobs = new JobRepository(db);
-        const vms = new PortalVmRepository(db);
-        let poke = (): void => undefined;
-        const runner = new JobRunner({ jobs, vms, pve: (id) => pveClients.get(id), clock: systemClock, onJobChange: () => poke(), requestSync, log });
-        const queue = new JobQueue({ jobs, wake: () => runner.wake() });
-
-        const publicUrl = config.http.publicUrl ?? `http://${config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind}:${config.http.port}`;
-        const mailer = config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : undefined;
-        if (mailer) started.push({ name: 'mailer', stop: () => mailer.close() });
-        const { deps, sessionStore, feed } = wirePortal({
-          db,
-          config: { ...config, secrets: { ...config.secrets, sessionSecret } },
-          jobs,
-          queue,
-          publicUrl,
-          mailer,
-          log,
-          forgetCluster: (id) => void pveClients.forget(id),
-          requestSync,
-          metricsRegistries: [syncMetrics.registry],
-        });
-        poke = () => feed.poke();
-        const server = createPortalServer(deps, { host: config.http.bind, port: config.http.port, onClose: () => sessionStore.close() });
-        // The console tunnel (/tunnel) shares the portal's HTTP server; a token is only honoured from its owner's session.
-        let tunnel: ConsoleTunnel | undefined;
-        if (config.secrets.consoleTokenKey) {
-          tunnel = new ConsoleTunnel({
-            db,
-            tokenKey: config.secrets.consoleTokenKey.reveal(),
-            guacd: { host: config.guacd.host, port: config.guacd.port },
-            clusters,
-            audit: new AuditRepository(db),
-            identify: sessionUserIdentifier({ store: sessionStore, secret: sessionSecret.reveal(), cookieName: SESSION_COOKIE }),
-            logger: log,
-            ...(config.guacd.builtin ? { hostKeys } : {}),
-          });
-          tunnel.attach(server.httpServer);
-        } else {
-          log.warn('secrets.consoleTokenKey is not set: browser consoles are off');
-        }
-        runner.start();
-        started.push({ name: 'job runner', stop: () => runner.stop() });
-        await server.start().catch((err: NodeJS.ErrnoException) => {
-          throw new CliError(`cannot listen on ${config.http.bind}:${config.http.port}: ${err.code ?? err.message}`, ExitCode.Unavailable);
-        });
-        started.push({ name: 'portal', stop: () => server.stop() });
-        // stopped before the portal: open consoles end first
-        if (tunnel) started.push({ name: 'console tunnel', stop: () => tunnel.close() });
-        log.info({ url: server.url() }, 'EarCandle is serving');
-        process.stdout.write(`EarCandle portal on ${server.url()}\n`);
-      } catch (err) {
-        await stopAll();
-        throw err;
-      }
+      const gateway = await startGateway(config, log);
+      log.info({ url: gateway.url }, 'EarCandle is serving');
+      process.stdout.write(`EarCandle portal on ${gateway.url}\n`);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals): void => {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
           log.info(`${signal}: stopping`);
-          void stopAll().then(resolve);
+          void gateway.stop().then(resolve);
         };
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
