@@ -60,6 +60,21 @@ export class DirtyRegion {
   }
 }
 
+/** A frame's rectangles whose bounding box is at least this full go out as that one box. */
+export const MIN_FRAME_COVERAGE = 0.5;
+
+/**
+ * The rectangles one frame sends. When their bounding box is mostly covered by them (a screen of text
+ * lines changes as many thin strips with blank gaps between), one image of the box costs less than an
+ * image per strip: every image carries its own encoder setup, headers and instructions.
+ */
+export function frameRects(rects: readonly Rect[]): readonly Rect[] {
+  if (rects.length < 2) return rects;
+  const box = rects.reduce(union);
+  const covered = rects.reduce((sum, r) => sum + area(r), 0);
+  return covered >= MIN_FRAME_COVERAGE * area(box) ? [box] : rects;
+}
+
 function shouldMerge(a: Rect, b: Rect): boolean {
   if (intersects(a, b)) return true;
   const wasted = area(union(a, b)) - area(a) - area(b);

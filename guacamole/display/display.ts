@@ -6,7 +6,8 @@
  */
 import { encode } from '../protocol/encoder.js';
 import { CompositeMode } from '../protocol/instructions.js';
-import { encodeJpeg, encodePng, isOpaque, jpegQuality, pngOptimality, solidColor } from './encoders.js';
+import { encodeJpeg, encodePng, hasPalette, isOpaque, jpegQuality, pngOptimality, solidColor } from './encoders.js';
+import { frameRects } from './dirty.js';
 import { HeatMap } from './heat-map.js';
 import { imageInstructions } from './image-stream.js';
 import { area, type Rect } from './rect.js';
@@ -205,7 +206,7 @@ export class Display {
     const { ops, rects } = this.surface.takeChanges();
     for (const op of ops) out += opInstructions(DEFAULT_LAYER, op);
     const now = this.#now();
-    for (const rect of rects) {
+    for (const rect of frameRects(rects)) {
       out += this.#rectInstructions(rect, this.#jpeg);
       this.#heat.touch(rect, now);
     }
@@ -289,7 +290,10 @@ export class Display {
     for (const sink of sinks) sink.write(data);
   }
 
-  /** One dirty rectangle as `rect`+`cfill` (solid) or an image (JPEG when allowed and fitting, else PNG). */
+  /**
+   * One dirty rectangle as `rect`+`cfill` (solid) or an image: JPEG when allowed and fitting (fast-changing,
+   * photo-like and more than 256 colours), else PNG.
+   */
   #rectInstructions(rect: Rect, allowJpeg: boolean): string {
     const image = this.surface.read(rect);
     const solid = solidColor(image);
@@ -312,7 +316,8 @@ export class Display {
       opaque &&
       area(rect) > JPEG_MIN_AREA &&
       this.#heat.framesPerSecond(rect) >= JPEG_MIN_FPS &&
-      pngOptimality(image) < 0
+      pngOptimality(image) < 0 &&
+      !hasPalette(image)
     ) {
       const jpeg = encodeJpeg(image, jpegQuality(this.#lagMs));
       return out + imageInstructions(CompositeMode.OVER, DEFAULT_LAYER, 'image/jpeg', rect.x, rect.y, jpeg);

@@ -2,8 +2,8 @@
  * Image encoders and the pixel statistics that choose between them
  * (guacd's `common/surface.c`: solid fills, PNG optimality, JPEG quality from lag).
  */
+import { crc32, deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
 import type { RgbaImage } from './surface.js';
 
 export type ImageMimetype = 'image/png' | 'image/jpeg';
@@ -44,9 +44,108 @@ export function pngOptimality(image: RgbaImage): number {
   return Math.floor((256 * same) / different) - 1024;
 }
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** PNG colour types (ISO 15948 §11.2.2). */
+const enum PngColorType {
+  RGB = 2,
+  PALETTE = 3,
+  RGBA = 6,
+}
+const MAX_PALETTE = 256;
+/** zlib level: 6 compresses text and UI screens about as well as 9 at a fraction of the time. */
+const PNG_DEFLATE_LEVEL = 6;
+
+function pngChunk(type: string, data: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const tail = Buffer.alloc(4);
+  tail.writeUInt32BE(crc32(data, crc32(head.subarray(4))) >>> 0);
+  return Buffer.concat([head, data, tail]);
+}
+
+/** The palette (RGBA as 32-bit keys) and one index per pixel, or undefined beyond 256 colours. */
+function palettise(image: RgbaImage): { colours: number[]; indices: Uint8Array } | undefined {
+  const d = image.data;
+  const view = new Uint32Array(d.buffer, d.byteOffset, d.byteLength >> 2);
+  const index = new Map<number, number>();
+  const colours: number[] = [];
+  const indices = new Uint8Array(view.length);
+  let last = -1;
+  let lastIndex = 0;
+  for (let i = 0; i < view.length; i++) {
+    const c = view[i]!;
+    if (c !== last) {
+      let k = index.get(c);
+      if (k === undefined) {
+        if (colours.length === MAX_PALETTE) return undefined;
+        k = colours.length;
+        index.set(c, k);
+        colours.push(c);
+      }
+      last = c;
+      lastIndex = k;
+    }
+    indices[i] = lastIndex;
+  }
+  return { colours, indices };
+}
+
+/** At most 256 colours: a palettised PNG is lossless and small, so JPEG would only blur it (text, UI). */
+export function hasPalette(image: RgbaImage): boolean {
+  return palettise(image) !== undefined;
+}
+
+/**
+ * A PNG of `image`, as guacd sends them: palettised (8-bit indices) when it has at most 256 colours,
+ * else RGB (opaque) or RGBA; rows unfiltered, deflated by zlib. Lossless either way.
+ */
 export function encodePng(image: RgbaImage, opaque = isOpaque(image)): Buffer {
-  const png = { width: image.width, height: image.height, data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength) };
-  return PNG.sync.write(png as unknown as PNG, { colorType: opaque ? 2 : 6, inputColorType: 6, inputHasAlpha: true });
+  const { width, height, data } = image;
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  const chunks: Buffer[] = [];
+  let raw: Buffer;
+  const palette = width * height > 0 ? palettise(image) : undefined;
+  if (palette) {
+    ihdr[9] = PngColorType.PALETTE;
+    const n = palette.colours.length;
+    const plte = Buffer.alloc(n * 3);
+    const trns = Buffer.alloc(n);
+    let translucent = false;
+    const bytes = new Uint8Array(Uint32Array.from(palette.colours).buffer);
+    for (let k = 0; k < n; k++) {
+      plte[k * 3] = bytes[k * 4]!;
+      plte[k * 3 + 1] = bytes[k * 4 + 1]!;
+      plte[k * 3 + 2] = bytes[k * 4 + 2]!;
+      trns[k] = bytes[k * 4 + 3]!;
+      if (trns[k] !== 255) translucent = true;
+    }
+    chunks.push(pngChunk('PLTE', plte));
+    if (translucent) chunks.push(pngChunk('tRNS', trns));
+    raw = Buffer.alloc((width + 1) * height);
+    for (let y = 0; y < height; y++) raw.set(palette.indices.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  } else if (opaque) {
+    ihdr[9] = PngColorType.RGB;
+    raw = Buffer.alloc((width * 3 + 1) * height);
+    let o = 0;
+    for (let y = 0, i = 0; y < height; y++) {
+      raw[o++] = 0; // filter: none
+      for (let x = 0; x < width; x++, i += 4) {
+        raw[o++] = data[i]!;
+        raw[o++] = data[i + 1]!;
+        raw[o++] = data[i + 2]!;
+      }
+    }
+  } else {
+    ihdr[9] = PngColorType.RGBA;
+    raw = Buffer.alloc((width * 4 + 1) * height);
+    for (let y = 0; y < height; y++) raw.set(data.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
+  }
+  const idat = deflateSync(raw, { level: PNG_DEFLATE_LEVEL });
+  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), ...chunks, pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 /** JPEG quality from the client's processing lag, as guacd: 90 − (lag − 20), within 30..90. */

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { PNG } from 'pngjs';
+import { encodePng, hasPalette } from '../../../../guacamole/display/encoders.js';
+import type { RgbaImage } from '../../../../guacamole/display/surface.js';
+
+function image(width: number, height: number, pixel: (x: number, y: number) => [number, number, number, number]): RgbaImage {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 4);
+  return { width, height, data };
+}
+
+/** Decoded by pngjs, independent of the encoder: colour type from the IHDR byte, pixels as RGBA. */
+function decode(png: Buffer): { colorType: number; rgba: Uint8Array } {
+  const decoded = PNG.sync.read(png);
+  return { colorType: png[25]!, rgba: new Uint8Array(decoded.data) };
+}
+
+describe('encoders', () => {
+  describe('encodePng', () => {
+    it('palettises a text-like image (≤ 256 colours) and round-trips it exactly', () => {
+      const img = image(37, 19, (x, y) => ((x * 7 + y * 3) % 5 === 0 ? [170, 170, 170, 255] : [0, 0, 170, 255]));
+      const { colorType, rgba } = decode(encodePng(img));
+      assert.equal(colorType, 3);
+      assert.deepEqual(rgba, img.data);
+    });
+
+    it('keeps transparency in a palettised image (tRNS)', () => {
+      const img = image(8, 8, (x) => (x < 4 ? [10, 20, 30, 0] : [200, 100, 50, 128]));
+      const { colorType, rgba } = decode(encodePng(img, false));
+      assert.equal(colorType, 3);
+      assert.equal(rgba[3], 0);
+      assert.deepEqual([...rgba.subarray(16, 20)], [200, 100, 50, 128]);
+    });
+
+    it('falls back to RGB for an opaque image with more than 256 colours, and RGBA when translucent', () => {
+      const opaque = image(40, 20, (x, y) => [x * 6, y * 12, (x * y) % 256, 255]);
+      const rgb = decode(encodePng(opaque));
+      assert.equal(rgb.colorType, 2);
+      assert.deepEqual(rgb.rgba, opaque.data);
+      const translucent = image(40, 20, (x, y) => [x * 6, y * 12, 7, x === 0 ? 0 : 255]);
+      const rgba = decode(encodePng(translucent));
+      assert.equal(rgba.colorType, 6);
+      assert.deepEqual(rgba.rgba, translucent.data);
+    });
+  });
+
+  describe('hasPalette', () => {
+    it('is true up to 256 colours and false beyond', () => {
+      assert.equal(hasPalette(image(16, 16, (x, y) => [x, y, 0, 255])), true);
+      assert.equal(hasPalette(image(17, 16, (x, y) => [x, y, 0, 255])), false);
+    });
+  });
+});
