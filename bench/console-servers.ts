@@ -1,0 +1,63 @@
+/**
+ * The server half of bench/console.ts, run as a child process so that its CPU and memory are its own:
+ *   gateway <guacd-token-key-hex>  guacd (createGuacd) + guacamole-lite on /tunnel, as the gateway runs them
+ *   relay <vnc-port>               a websockify-style WebSocket ↔ TCP relay to QEMU's VNC port (the noVNC path)
+ * Sends {port} over IPC when listening; answers {cmd:'usage'} with its process.cpuUsage() and memoryUsage().
+ */
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import GuacamoleLite from 'guacamole-lite';
+import { WebSocketServer } from 'ws';
+import { createGuacd } from '../guacamole/index.js';
+
+const [role, arg] = process.argv.slice(2);
+const GUACAMOLE_LITE_ERRORS = 10;
+
+async function gateway(keyHex: string): Promise<{ http: Server; stop: () => Promise<void> }> {
+  const guacd = createGuacd({ host: '127.0.0.1', port: 0 });
+  const { port } = await guacd.start();
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  const lite = new GuacamoleLite(
+    { server: http, path: '/tunnel', perMessageDeflate: false, maxPayload: 1024 * 1024 },
+    { host: '127.0.0.1', port },
+    { crypt: { cypher: 'AES-256-CBC', key: Buffer.from(keyHex, 'hex') }, log: { level: GUACAMOLE_LITE_ERRORS } },
+  );
+  for (const h of [lite.sigTermHandler, lite.sigIntHandler]) if (h) process.removeListener('SIGTERM', h).removeListener('SIGINT', h);
+  lite.on('error', () => undefined);
+  return {
+    http,
+    stop: async () => {
+      lite.close();
+      await guacd.stop();
+    },
+  };
+}
+
+function relay(vncPort: number): { http: Server; stop: () => Promise<void> } {
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  wss.on('connection', (ws) => {
+    const tcp = connect(vncPort, '127.0.0.1');
+    tcp.setNoDelay(true);
+    tcp.on('data', (d) => ws.send(d));
+    ws.on('message', (d: Buffer) => tcp.write(d));
+    tcp.on('close', () => ws.close());
+    ws.on('close', () => tcp.destroy());
+    tcp.on('error', () => ws.close());
+    ws.on('error', () => tcp.destroy());
+  });
+  return { http, stop: async () => { for (const c of wss.clients) c.terminate(); wss.close(); } };
+}
+
+const server = role === 'gateway' ? await gateway(arg!) : relay(Number(arg));
+server.http.listen(0, '127.0.0.1', () => process.send?.({ port: (server.http.address() as AddressInfo).port }));
+process.on('message', (m: { cmd: string }) => {
+  if (m.cmd === 'usage') process.send?.({ cpu: process.cpuUsage(), memory: process.memoryUsage() });
+  if (m.cmd === 'stop') {
+    void server.stop().then(() => {
+      server.http.closeAllConnections();
+      server.http.close(() => process.exit(0));
+    });
+  }
+});
+process.on('disconnect', () => process.exit(0));

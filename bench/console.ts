@@ -1,0 +1,434 @@
+/**
+ * bench/console: EarCandle's browser console against noVNC, side by side on one QEMU VM (issue 6).
+ *
+ *   EarCandle: Chromium (guacamole-common-js) ↔ guacamole-lite /tunnel ↔ built-in guacd ↔ QEMU VNC
+ *   noVNC:     Chromium (@novnc/novnc core)  ↔ websockify-style ws↔TCP relay ↔ QEMU VNC
+ *
+ * The gateway (guacd + guacamole-lite) and the relay each run in a child process (bench/console-servers.ts),
+ * so process.cpuUsage() deltas are theirs alone. Both paths skip the PVE hop (vncproxy + the VNC bridge),
+ * which both would share in production. The VM boots a 512-byte floppy boot sector that waits for a key
+ * (static SeaBIOS text screen: first-frame figures), then rewrites all 2000 text cells every 100 ms
+ * (continuously changing screen: bytes, CPU, frames per second). Then 50 concurrent headless Guacamole
+ * clients (Node, no browser) on the same VM: gateway memory per session and frame latency.
+ *
+ * Run: npx tsx bench/console.ts        Every process it starts is stopped by PID; it exits by itself.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, normalize } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { Parser } from '../guacamole/index.js';
+import { Qmp } from '../test/helpers/qemu.js';
+
+const VNC_PASSWORD = 'bench-pw';
+const REPEATS = 3;
+const CHANGING_WINDOW_MS = 10_000;
+const CONCURRENT = 50;
+const CONCURRENT_WINDOW_MS = 20_000;
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/**
+ * Boot sector (16-bit real mode): wait for a key (int 16h), then forever: increment every character of
+ * the 80×25 text screen at B800:0000, wait 100 ms (int 15h AH=86h).
+ */
+const BOOT_CODE = [
+  0x31, 0xc0, //             xor ax, ax
+  0xcd, 0x16, //             int 16h            ; wait for a key
+  0xb8, 0x00, 0xb8, //       mov ax, 0xB800
+  0x8e, 0xc0, //             mov es, ax
+  0x31, 0xff, //       top:  xor di, di
+  0x26, 0xfe, 0x05, // cell: inc byte [es:di]
+  0x83, 0xc7, 0x02, //       add di, 2
+  0x81, 0xff, 0xa0, 0x0f, // cmp di, 4000
+  0x72, 0xf4, //             jb cell
+  0xb4, 0x86, //             mov ah, 86h
+  0xb9, 0x01, 0x00, //       mov cx, 1          ; CX:DX = 0x186A0 µs = 100 ms
+  0xba, 0xa0, 0x86, //       mov dx, 0x86A0
+  0xcd, 0x15, //             int 15h
+  0xeb, 0xe6, //             jmp top
+];
+
+// ---------- processes ----------
+const children: ChildProcess[] = [];
+
+function stopAll(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
+}
+
+async function freeVncDisplay(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const n = 100 + Math.floor(Math.random() * 4000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(5900 + n, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return n;
+  }
+  throw new Error('no free VNC display');
+}
+
+async function startVm(dir: string): Promise<{ vncPort: number; qmp: Qmp; proc: ChildProcess }> {
+  const image = Buffer.alloc(1474560);
+  Buffer.from(BOOT_CODE).copy(image);
+  image[510] = 0x55;
+  image[511] = 0xaa;
+  const imagePath = join(dir, 'boot.img');
+  writeFileSync(imagePath, image);
+  const display = await freeVncDisplay();
+  const qmpPath = join(dir, 'qmp.sock');
+  const proc = spawn('qemu-system-x86_64', [
+    '-nodefaults', '-vga', 'std', '-display', 'none', '-m', '32', '-drive', `file=${imagePath},format=raw,if=floppy`,
+    '-vnc', `127.0.0.1:${display},password=on,connections=64`, '-qmp', `unix:${qmpPath},server,nowait`,
+  ], { stdio: 'ignore' });
+  children.push(proc);
+  let qmp: Qmp | undefined;
+  for (let i = 0; i < 200 && !qmp; i++) {
+    try {
+      qmp = await Qmp.connect(qmpPath);
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  if (!qmp) throw new Error('QEMU did not start');
+  await qmp.execute('change-vnc-password', { password: VNC_PASSWORD });
+  return { vncPort: 5900 + display, qmp, proc };
+}
+
+interface Usage {
+  cpu: NodeJS.CpuUsage;
+  memory: NodeJS.MemoryUsage;
+}
+
+class ServerChild {
+  private constructor(readonly proc: ChildProcess, readonly port: number) {}
+
+  static async start(role: 'gateway' | 'relay', arg: string): Promise<ServerChild> {
+    const proc = fork(join(import.meta.dirname, 'console-servers.ts'), [role, arg], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    children.push(proc);
+    const [msg] = (await once(proc, 'message')) as [{ port: number }];
+    return new ServerChild(proc, msg.port);
+  }
+
+  async usage(): Promise<Usage> {
+    const reply = once(this.proc, 'message') as Promise<[Usage]>;
+    this.proc.send({ cmd: 'usage' });
+    return (await reply)[0];
+  }
+
+  async stop(): Promise<void> {
+    const exited = once(this.proc, 'exit');
+    this.proc.send({ cmd: 'stop' });
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+    if (this.proc.exitCode === null && this.proc.pid) process.kill(this.proc.pid, 'SIGKILL');
+  }
+}
+
+const cpuMs = (a: Usage, b: Usage): number => (b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 1000;
+
+// ---------- pages ----------
+/** Shared by both pages: first painted frame (two colours on the canvas) and distinct frames per second. */
+const PAGE_PROBE = `
+window.bench = { firstPaint: 0, changes: 0, last: '' };
+function strip(c) {
+  const d = c.getContext('2d').getImageData(0, 0, Math.min(c.width, 720), Math.min(c.height, 48)).data;
+  let h = 0;
+  for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13 + d[i + 3]) | 0;
+  return h;
+}
+function painted(c) {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 4; i < d.length; i += 16) if (d[i + 3] === 255 && d[3] === 255 && (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2])) return true;
+  return false;
+}
+function tick() {
+  const c = window.benchCanvas && window.benchCanvas();
+  if (c && c.width > 0) {
+    if (!bench.firstPaint && painted(c)) bench.firstPaint = performance.now();
+    if (bench.firstPaint) { const h = String(strip(c)); if (h !== bench.last) { bench.changes++; bench.last = h; } }
+  }
+  requestAnimationFrame(tick);
+}
+requestAnimationFrame(tick);
+`;
+
+const GUAC_PAGE = `<!doctype html><body style="margin:0"><div id="d"></div><script>${PAGE_PROBE}</script><script type="module">
+import Guacamole from '/gcj.js';
+const q = new URLSearchParams(location.search);
+const client = new Guacamole.Client(new Guacamole.WebSocketTunnel(q.get('ws')));
+document.getElementById('d').appendChild(client.getDisplay().getElement());
+window.benchCanvas = () => client.getDisplay().getDefaultLayer().getCanvas();
+client.connect('token=' + encodeURIComponent(q.get('token')) + '&width=1024&height=768&dpi=96');
+window.benchClose = () => client.disconnect();
+</script>`;
+
+const NOVNC_PAGE = `<!doctype html><body style="margin:0"><div id="s" style="width:1024px;height:768px"></div><script>${PAGE_PROBE}</script><script type="module">
+import RFB from '/novnc/core/rfb.js';
+const q = new URLSearchParams(location.search);
+const rfb = new RFB(document.getElementById('s'), q.get('ws'), { credentials: { password: q.get('password') } });
+window.benchCanvas = () => document.querySelector('#s canvas');
+window.benchClose = () => rfb.disconnect();
+</script>`;
+
+function startStatic(): Promise<Server> {
+  const root = join(import.meta.dirname, '..');
+  const files: Record<string, string> = { '/gcj.js': join(root, 'node_modules/guacamole-common-js/dist/esm/guacamole-common.js') };
+  const server = createHttpServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/guac.html' || path === '/novnc.html') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(path === '/guac.html' ? GUAC_PAGE : NOVNC_PAGE);
+      return;
+    }
+    let file = files[path];
+    if (!file && path.startsWith('/novnc/')) {
+      const rel = normalize(path.slice('/novnc/'.length));
+      if (!rel.startsWith('..')) file = join(root, 'node_modules/@novnc/novnc', rel);
+    }
+    if (!file || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/javascript' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** guacamole-lite's token: base64(JSON{iv, value: AES-256-CBC(JSON payload)}). */
+function liteToken(key: Buffer, vncPort: number): string {
+  const iv = randomBytes(16);
+  const payload = { connection: { type: 'vnc', settings: { hostname: '127.0.0.1', port: String(vncPort), password: VNC_PASSWORD, audio: [] } } };
+  const cipher = createCipheriv('aes-256-cbc', key, iv);
+  const value = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]).toString('base64');
+  return Buffer.from(JSON.stringify({ iv: iv.toString('base64'), value })).toString('base64');
+}
+
+// ---------- one browser session ----------
+interface Session {
+  page: Page;
+  bytesDown: () => number;
+  bytesUp: () => number;
+}
+
+async function openSession(browser: Browser, url: string): Promise<Session> {
+  const page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
+  let down = 0;
+  let up = 0;
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => { down += typeof f.payload === 'string' ? Buffer.byteLength(f.payload) : f.payload.length; });
+    ws.on('framesent', (f) => { up += typeof f.payload === 'string' ? Buffer.byteLength(f.payload) : f.payload.length; });
+  });
+  await page.goto(url);
+  return { page, bytesDown: () => down, bytesUp: () => up };
+}
+
+async function closeSession(s: Session): Promise<void> {
+  await s.page.evaluate(() => (window as unknown as { benchClose(): void }).benchClose()).catch(() => undefined);
+  await s.page.context().close();
+}
+
+const firstPaint = (page: Page): Promise<number> =>
+  page.waitForFunction(() => (window as unknown as { bench: { firstPaint: number } }).bench.firstPaint, undefined, { timeout: 30_000 }).then((h) => h.jsonValue());
+
+const changes = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { bench: { changes: number } }).bench.changes);
+
+// ---------- headless Guacamole clients ----------
+interface HeadlessClient {
+  ws: WebSocket;
+  frames: number;
+  latencies: number[];
+  gaps: number[];
+}
+
+function headlessClient(gatewayPort: number, token: string): Promise<HeadlessClient> {
+  const ws = new WebSocket(`ws://127.0.0.1:${gatewayPort}/tunnel?token=${encodeURIComponent(token)}&width=1024&height=768&dpi=96`, 'guacamole');
+  const c: HeadlessClient = { ws, frames: 0, latencies: [], gaps: [] };
+  const parser = new Parser();
+  let last = 0;
+  let firstSync: () => void;
+  const synced = new Promise<void>((r) => { firstSync = r; });
+  ws.on('message', (data: Buffer) => {
+    if (process.env.BENCH_DEBUG) progress(`got ${String(data).slice(0, 80)}`);
+    for (const ins of parser.push(data)) {
+      if (ins.opcode !== 'sync') continue;
+      const now = Date.now();
+      const ts = Number(ins.args[0]);
+      c.frames++;
+      c.latencies.push(now - ts);
+      if (last) c.gaps.push(now - last);
+      last = now;
+      ws.send(`4.sync,${String(ts).length}.${ts};`);
+      firstSync();
+    }
+  });
+  ws.on('error', (err) => progress(`client error ${err.message}`));
+  ws.on('close', (code, reason) => { if (process.env.BENCH_DEBUG) progress(`client closed ${code} ${String(reason)}`); });
+  return synced.then(() => c);
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const median = (v: number[]): number => percentile(v, 50);
+const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
+const progress = (msg: string): void => { process.stderr.write(`[bench/console] ${msg}\n`); };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------- main ----------
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ec-bench-console-'));
+  let browser: Browser | undefined;
+  let staticServer: Server | undefined;
+  const servers: ServerChild[] = [];
+  try {
+    const vm = await startVm(dir);
+    progress(`QEMU on VNC port ${vm.vncPort}`);
+    const key = randomBytes(32);
+    const gw = await ServerChild.start('gateway', key.toString('hex'));
+    const relay = await ServerChild.start('relay', String(vm.vncPort));
+    servers.push(gw, relay);
+    progress(`gateway on ${gw.port}, relay on ${relay.port}`);
+    staticServer = await startStatic();
+    const httpPort = (staticServer.address() as AddressInfo).port;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    // Let SeaBIOS reach the boot sector (it then waits for a key with a static screen).
+    await sleep(3000);
+
+    const guacUrl = (): string => `http://127.0.0.1:${httpPort}/guac.html?ws=${encodeURIComponent(`ws://127.0.0.1:${gw.port}/tunnel`)}&token=${encodeURIComponent(liteToken(key, vm.vncPort))}`;
+    const novncUrl = (): string => `http://127.0.0.1:${httpPort}/novnc.html?ws=${encodeURIComponent(`ws://127.0.0.1:${relay.port}/`)}&password=${VNC_PASSWORD}`;
+    const paths = [
+      { name: 'EarCandle', url: guacUrl, server: gw },
+      { name: 'noVNC', url: novncUrl, server: relay },
+    ] as const;
+
+    // 1. Static screen: navigation → first painted frame, bytes until then, server CPU for the connection.
+    const first: Record<string, { ms: number[]; bytes: number[]; up: number[]; cpu: number[] }> = {};
+    for (const p of paths) first[p.name] = { ms: [], bytes: [], up: [], cpu: [] };
+    for (let r = 0; r < REPEATS; r++) {
+      for (const p of r % 2 === 0 ? paths : [...paths].reverse()) {
+        const before = await p.server.usage();
+        const s = await openSession(browser, p.url());
+        const ms = await firstPaint(s.page);
+        progress(`${p.name}: first frame after ${ms.toFixed(0)} ms`);
+        const after = await p.server.usage();
+        first[p.name]!.ms.push(ms);
+        first[p.name]!.bytes.push(s.bytesDown());
+        first[p.name]!.up.push(s.bytesUp());
+        first[p.name]!.cpu.push(cpuMs(before, after));
+        await closeSession(s);
+        await sleep(300);
+      }
+    }
+
+    // 2. 50 concurrent headless consoles on the static screen: gateway memory per session.
+    progress('50 headless clients, static screen');
+    const idle = await gw.usage();
+    const crowd: HeadlessClient[] = [];
+    for (let i = 0; i < CONCURRENT; i++) {
+      crowd.push(await headlessClient(gw.port, liteToken(key, vm.vncPort)));
+      if (i % 10 === 9) progress(`${i + 1} connected`);
+    }
+    await sleep(2000);
+    const crowdStatic = await gw.usage();
+
+    // 3. Continuously changing screen (start the boot sector's animation): one session at a time.
+    await vm.qmp.execute('send-key', { keys: [{ type: 'qcode', data: 'ret' }] });
+    for (const c of crowd) c.ws.close();
+    await sleep(1000);
+    progress('changing screen');
+    const changing: Record<string, { bytes: number; cpuMs: number; fps: number }> = {};
+    for (const p of paths) {
+      const s = await openSession(browser, p.url());
+      await firstPaint(s.page);
+      await sleep(1000);
+      const [b0, c0, u0] = [s.bytesDown(), await changes(s.page), await p.server.usage()];
+      await sleep(CHANGING_WINDOW_MS);
+      const [b1, c1, u1] = [s.bytesDown(), await changes(s.page), await p.server.usage()];
+      changing[p.name] = { bytes: ((b1 - b0) * 1000) / CHANGING_WINDOW_MS, cpuMs: (cpuMs(u0, u1) * 1000) / CHANGING_WINDOW_MS, fps: ((c1 - c0) * 1000) / CHANGING_WINDOW_MS };
+      await closeSession(s);
+      await sleep(500);
+    }
+
+    // 4. 50 concurrent headless consoles on the changing screen: frame latency, frames per second, memory.
+    progress('50 headless clients, changing screen');
+    const crowd2: HeadlessClient[] = [];
+    for (let i = 0; i < CONCURRENT; i++) crowd2.push(await headlessClient(gw.port, liteToken(key, vm.vncPort)));
+    for (const c of crowd2) Object.assign(c, { frames: 0, latencies: [], gaps: [] });
+    const busy0 = await gw.usage();
+    await sleep(CONCURRENT_WINDOW_MS);
+    const busy1 = await gw.usage();
+    const latencies = crowd2.flatMap((c) => c.latencies);
+    const gaps = crowd2.flatMap((c) => c.gaps);
+    const fps50 = crowd2.map((c) => (c.frames * 1000) / CONCURRENT_WINDOW_MS);
+    for (const c of crowd2) c.ws.close();
+
+    // ---------- report ----------
+    const e = first.EarCandle!;
+    const n = first.noVNC!;
+    const ce = changing.EarCandle!;
+    const cn = changing.noVNC!;
+    const rows: [string, string, string, string][] = [
+      ['navigation → first painted frame (median of 3)', `${median(e.ms).toFixed(0)} ms`, `${median(n.ms).toFixed(0)} ms`, `${(median(e.ms) / median(n.ms)).toFixed(2)}×`],
+      ['bytes to the browser until the first frame', kb(median(e.bytes)), kb(median(n.bytes)), `${(median(e.bytes) / median(n.bytes)).toFixed(2)}×`],
+      ['bytes from the browser until the first frame', kb(median(e.up)), kb(median(n.up)), `${(median(e.up) / median(n.up)).toFixed(2)}×`],
+      ['server CPU to connect and send the first frame', `${median(e.cpu).toFixed(0)} ms`, `${median(n.cpu).toFixed(0)} ms`, `${(median(e.cpu) / median(n.cpu)).toFixed(2)}×`],
+      ['changing screen: bytes to the browser per second', kb(ce.bytes), kb(cn.bytes), `${(ce.bytes / cn.bytes).toFixed(2)}×`],
+      ['changing screen: server CPU per session', `${(ce.cpuMs / 10).toFixed(1)} % of a core`, `${(cn.cpuMs / 10).toFixed(1)} % of a core`, `${(ce.cpuMs / cn.cpuMs).toFixed(2)}×`],
+      ['changing screen: distinct frames painted per second', ce.fps.toFixed(1), cn.fps.toFixed(1), `${(ce.fps / cn.fps).toFixed(2)}×`],
+    ];
+    console.log('\nConsole: EarCandle (guacamole-lite + guacd) vs noVNC (ws↔TCP relay), same QEMU VM\n');
+    console.log(`| measure | EarCandle | noVNC | ratio |\n|---|---|---|---|`);
+    for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    const perSession = (crowdStatic.memory.rss - idle.memory.rss) / CONCURRENT;
+    console.log(`\n${CONCURRENT} concurrent headless Guacamole clients (Node) on the same VM, gateway process:`);
+    console.log(`- memory: RSS ${(idle.memory.rss / 2 ** 20).toFixed(0)} MiB idle → ${(crowdStatic.memory.rss / 2 ** 20).toFixed(0)} MiB with ${CONCURRENT} sessions (static screen): ${(perSession / 2 ** 20).toFixed(2)} MiB per session; ${(busy1.memory.rss / 2 ** 20).toFixed(0)} MiB on the changing screen`);
+    console.log(`- changing screen, ${CONCURRENT_WINDOW_MS / 1000} s: gateway CPU ${(cpuMs(busy0, busy1) / CONCURRENT_WINDOW_MS * 100).toFixed(0)} % of a core; frames per session per second median ${median(fps50).toFixed(1)}, min ${Math.min(...fps50).toFixed(1)}`);
+    console.log(`- frame delivery latency (sync timestamp → client): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms; gap between frames p50 ${percentile(gaps, 50)} ms, p99 ${percentile(gaps, 99)} ms`);
+    const targets = [
+      ['first frame ≤ 1.2× noVNC', median(e.ms) <= 1.2 * median(n.ms)],
+      ['first-screen bytes ≤ noVNC', median(e.bytes) <= median(n.bytes)],
+      ['changing-screen bytes ≤ noVNC', ce.bytes <= cn.bytes],
+      ['CPU ≤ 1.5× the noVNC relay', ce.cpuMs <= 1.5 * cn.cpuMs],
+    ] as const;
+    console.log(`\nTargets: ${targets.map(([t, ok]) => `${t}: ${ok ? 'met' : 'NOT met'}`).join('; ')}`);
+    await vm.qmp.execute('quit').catch(() => undefined);
+    vm.qmp.close();
+  } finally {
+    await browser?.close();
+    for (const s of servers) await s.stop();
+    staticServer?.closeAllConnections();
+    staticServer?.close();
+    stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
+const watchdog = setTimeout(() => {
+  console.error('bench/console: gave up after 5 minutes');
+  stopAll();
+  process.exit(1);
+}, 300_000);
+watchdog.unref();
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    stopAll();
+    process.exit(1);
+  },
+);
