@@ -66,6 +66,8 @@ export interface PveSim {
   readonly tasks: TaskRegistry;
   /** PIDs of the QEMU processes running now. */
   qemuPids(): number[];
+  /** The QMP events a QEMU-backed VM's QEMU reported (RESET, STOP, RESUME, POWERDOWN …), oldest first. */
+  qemuEvents(vmid: number): readonly string[];
   /** Stops the server, every console and every QEMU it started. Idempotent. */
   stop(): Promise<void>;
 }
@@ -158,7 +160,7 @@ export async function startPveSim(options: PveSimOptions = {}): Promise<PveSim> 
       }
     }
     const port = await server.start();
-    return { url: `https://127.0.0.1:${port}`, port, caPem: tls.caPem, rootPassword, state, faults, tasks: ctx.tasks, qemuPids: () => qemu?.pids() ?? [], stop };
+    return { url: `https://127.0.0.1:${port}`, port, caPem: tls.caPem, rootPassword, state, faults, tasks: ctx.tasks, qemuPids: () => qemu?.pids() ?? [], qemuEvents: (vmid) => qemu?.eventsOf(vmid) ?? [], stop };
   } catch (err) {
     await stop();
     throw err;

@@ -5,9 +5,16 @@ interface Pending {
   reject(e: Error): void;
 }
 
-/** A minimal QMP client: newline-delimited JSON, one command at a time, events ignored. */
+/** An asynchronous QMP event (`{"event":"RESET","data":{…},"timestamp":{…}}`). */
+export interface QmpEvent {
+  readonly event: string;
+  readonly data?: Record<string, unknown>;
+}
+
+/** A minimal QMP client: newline-delimited JSON, one command at a time; events go to `onEvent` listeners. */
 export class QmpClient {
   private buffer = '';
+  private readonly listeners: ((event: QmpEvent) => void)[] = [];
   private readonly queue: Pending[] = [];
   private greeted = false;
   private closed = false;
@@ -39,6 +46,11 @@ export class QmpClient {
     });
   }
 
+  /** Called for every event QEMU reports (RESET, STOP, RESUME, POWERDOWN, SHUTDOWN …). */
+  onEvent(listener: (event: QmpEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
   close(): void {
     this.socket.destroy();
   }
@@ -60,7 +72,10 @@ export class QmpClient {
         this.greeted = true;
         continue;
       }
-      if ('event' in msg) continue;
+      if ('event' in msg) {
+        for (const listener of this.listeners) listener(msg as unknown as QmpEvent);
+        continue;
+      }
       const p = this.queue.shift();
       if (!p) continue;
       if ('error' in msg) p.reject(new Error(String((msg.error as { desc?: string }).desc ?? 'QMP error')));

@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { QmpClient } from './qmp.js';
+import { QmpClient, type QmpEvent } from './qmp.js';
 import type { SimVm } from './state.js';
 import type { VmBackend, VncTarget } from './vm-runtime.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
+const EVENT_HISTORY = 100;
 
 interface Running {
   readonly child: ChildProcess;
@@ -42,9 +43,23 @@ async function openQmp(sock: string, child: ChildProcess): Promise<QmpClient> {
  */
 export class QemuBackend implements VmBackend {
   private readonly running = new Map<number, Running>();
+  /** QMP event names per VM, newest last (at most EVENT_HISTORY), kept across restarts of its QEMU. */
+  private readonly events = new Map<number, string[]>();
   private readonly dir = mkdtempSync(path.join(tmpdir(), 'pvesim-qemu-'));
 
   constructor(private readonly onExit: (vmid: number) => void) {}
+
+  /** The QMP events QEMU reported for a VM (e.g. RESET when the guest reboots after Ctrl-Alt-Del). */
+  eventsOf(vmid: number): readonly string[] {
+    return this.events.get(vmid) ?? [];
+  }
+
+  private recordEvent(vmid: number, event: QmpEvent): void {
+    const list = this.events.get(vmid) ?? [];
+    list.push(event.event);
+    if (list.length > EVENT_HISTORY) list.splice(0, list.length - EVENT_HISTORY);
+    this.events.set(vmid, list);
+  }
 
   /** PIDs of the QEMU processes alive now (tests stop them by PID). */
   pids(): number[] {
@@ -84,6 +99,7 @@ export class QemuBackend implements VmBackend {
       child.kill('SIGKILL');
       throw err;
     }
+    qmp.onEvent((event) => this.recordEvent(vm.vmid, event));
     const entry: Running = { child, qmp, vncPort: 5900 + display, exited };
     this.running.set(vm.vmid, entry);
     vm.pid = child.pid;
