@@ -2,26 +2,9 @@
 export type GuestType = 'qemu' | 'lxc';
 
 /** A vm row as sync reads it. */
-export interface DbVm {
+export interface DbVm extends VmFields {
   id: number;
   vmid: number;
-  type: GuestType;
-  node: string;
-  name: string;
-  status: string;
-  qmpstatus: string | null;
-  template: boolean;
-  cores: number | null;
-  memoryMib: number | null;
-  diskBytes: number | null;
-  macs: string[];
-  ipv4: string | null;
-  tags: string[];
-  pool: string | null;
-  lock: string | null;
-  ownerEntityId: number | null;
-  agent: boolean;
-  configDigest: string | null;
   goneAt: Date | null;
 }
 
@@ -73,7 +56,6 @@ export interface DbSnapshot {
   /** `${entityId}:${connectionId}` for every READ grant on the cluster's connections. */
   readGrants: ReadonlySet<string>;
 }
-
 
 /** The columns of a vm row sync maintains. */
 export interface VmFields {
