@@ -1,15 +1,8 @@
 /** Task states as PVE reports them. */
 export type TaskStatus = 'running' | 'stopped';
 
-export interface SimTask {
+export interface SimTask extends Readonly<ParsedUpid> {
   readonly upid: string;
-  readonly node: string;
-  readonly pid: number;
-  readonly pstart: number;
-  readonly starttime: number;
-  readonly type: string;
-  readonly id: string;
-  readonly user: string;
   status: TaskStatus;
   exitstatus?: string;
   endtime?: number;
@@ -17,13 +10,7 @@ export interface SimTask {
   readonly done: Promise<void>;
 }
 
-const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
-
-/** `UPID:<node>:<pid 8 hex>:<pstart 8 hex>:<starttime 8 hex>:<type>:<id>:<user>:` ([UPID]). */
-export function formatUpid(t: { node: string; pid: number; pstart: number; starttime: number; type: string; id: string; user: string }): string {
-  return `UPID:${t.node}:${hex(t.pid, 8)}:${hex(t.pstart, 8)}:${hex(t.starttime, 8)}:${t.type}:${t.id}:${t.user}:`;
-}
-
+/** The parts of a UPID. */
 export interface ParsedUpid {
   node: string;
   pid: number;
@@ -32,6 +19,13 @@ export interface ParsedUpid {
   type: string;
   id: string;
   user: string;
+}
+
+const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
+
+/** `UPID:<node>:<pid 8 hex>:<pstart 8 hex>:<starttime 8 hex>:<type>:<id>:<user>:` ([UPID]). */
+export function formatUpid(t: ParsedUpid): string {
+  return `UPID:${t.node}:${hex(t.pid, 8)}:${hex(t.pstart, 8)}:${hex(t.starttime, 8)}:${t.type}:${t.id}:${t.user}:`;
 }
 
 export function parseUpid(upid: string): ParsedUpid | undefined {
