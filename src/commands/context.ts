@@ -19,12 +19,43 @@ export async function withDatabase<T>(command: Command, work: (db: DataSource, c
   }
 }
 
-/** All of standard input as text, without the final newline (for --password-stdin and friends). */
+/**
+ * A secret from standard input, without the final newline (for --password-stdin and friends): all of a pipe, or
+ * one line typed at a terminal with echo off.
+ */
 export async function readStdin(what: string): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write(`${what}: `);
+  if (process.stdin.isTTY) return readHiddenLine(what);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+function readHiddenLine(what: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(`${what}: `);
+  stdin.setRawMode(true);
+  stdin.resume();
+  stdin.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    let line = '';
+    const done = (error?: Error): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(line);
+    };
+    const onData = (chunk: string): void => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
+        if (ch === '\u0003') return done(new Error('interrupted'));
+        if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1);
+        else line += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }
 
 function rootOf(command: Command): Command {
