@@ -60,10 +60,22 @@ export class TerminalRenderer {
 
   /** Draws the rows into the display, with the `highlight`ed cells (cursor, selection) inverted. */
   render(content: readonly (readonly Cell[])[], highlight: Highlight = () => false): void {
-    const contentSignatures = content.map((row) => row.map(cellKey).join('\u0003'));
-    const rows = content.map((row, y) => row.map((cell, x) => (highlight(x, y) ? inverted(cell) : cell)));
-    const keys = rows.map((row) => row.map(cellKey));
-    const signatures = keys.map((k) => k.join('\u0003'));
+    const keys = content.map((row) => row.map(cellKey));
+    const contentSignatures = keys.map((k) => k.join('\u0003'));
+    // Only the highlighted cells get new keys; every other row keeps its content keys and signature.
+    const signatures = [...contentSignatures];
+    const rows = content.map((row, y) => {
+      let drawn: Cell[] | undefined;
+      for (let x = 0; x < row.length; x++) {
+        if (!highlight(x, y)) continue;
+        drawn ??= [...row];
+        drawn[x] = inverted(row[x]!);
+        keys[y]![x] = cellKey(drawn[x]);
+      }
+      if (!drawn) return row;
+      signatures[y] = keys[y]!.join('\u0003');
+      return drawn;
+    });
     this.#scroll(contentSignatures, rows[0]?.length ?? 0);
     for (let y = 0; y < rows.length; y++) {
       this.#shownContent[y] = contentSignatures[y];

@@ -285,7 +285,7 @@ export class GuacTerminal extends EventEmitter<TerminalEventMap> {
       const bg = this.scheme.background;
       this.display.paint(0, 0, this.#width, this.#height, [bg[0], bg[1], bg[2], 255]);
     }
-    const rows = this.#visibleRows();
+    const rows = this.cells();
     this.renderer.render(rows, this.#highlight(rows));
   }
 
@@ -307,14 +307,6 @@ export class GuacTerminal extends EventEmitter<TerminalEventMap> {
   #grid(width: number, height: number): { cols: number; rows: number } {
     const clamp = (n: number): number => Math.max(1, Math.min(MAX_DIMENSION, n));
     return { cols: clamp(Math.floor(width / this.font.cellWidth)), rows: clamp(Math.floor(height / this.font.cellHeight)) };
-  }
-
-  #visibleRows(): Cell[][] {
-    const buffer = this.#xterm.buffer.active;
-    const scratch = buffer.getNullCell();
-    const rows: Cell[][] = [];
-    for (let y = 0; y < this.rows; y++) rows.push(rowFrom(buffer.getLine(buffer.viewportY + y), this.cols, this.scheme, scratch));
-    return rows;
   }
 
   /** Cells drawn inverted: the selection, and the cursor when the view is at the bottom. */
