@@ -8,28 +8,17 @@ export interface SnapshotWindow {
   eventsSince: Date;
 }
 
-interface VmRow {
-  id: number;
-  vmid: number;
-  type: 'qemu' | 'lxc';
-  node: string;
-  name: string;
-  status: string;
-  qmpstatus: string | null;
+/** A vm row as MariaDB returns it: flags as 0/1, BIGINT maybe as text, lists comma-joined. */
+type VmRow = Omit<DbVm, 'template' | 'agent' | 'diskBytes' | 'macs' | 'tags'> & {
   template: number;
-  cores: number | null;
-  memoryMib: number | null;
+  agent: number;
   diskBytes: number | string | null;
   macs: string;
-  ipv4: string | null;
   tags: string;
-  pool: string | null;
-  lock: string | null;
-  ownerEntityId: number | null;
-  agent: number;
-  configDigest: string | null;
-  goneAt: Date | null;
-}
+};
+
+const VM_SELECT = `SELECT id, vmid, type, node, name, status, qmpstatus, template, cores, memory_mib AS memoryMib, disk_bytes AS diskBytes, macs, ipv4, tags,
+  pool, lock_state AS \`lock\`, owner_entity_id AS ownerEntityId, agent, config_digest AS configDigest, gone_at AS goneAt FROM vm`;
 
 const split = (s: string): string[] => (s ? s.split(',') : []);
 
@@ -49,9 +38,7 @@ export async function readSyncSnapshot(db: EntityManager, cluster: { id: number;
   const referenced = new Set<number>([...connections.map((c) => c.vmId), ...reservations.map((r) => r.vmId).filter((v): v is number => v !== null)]);
 
   const rows = (await db.query(
-    `SELECT id, vmid, type, node, name, status, qmpstatus, template, cores, memory_mib AS memoryMib, disk_bytes AS diskBytes, macs, ipv4, tags,
-            pool, lock_state AS \`lock\`, owner_entity_id AS ownerEntityId, agent, config_digest AS configDigest, gone_at AS goneAt
-       FROM vm WHERE cluster_id = ? AND (gone_at IS NULL OR gone_at >= ?)`,
+    `${VM_SELECT} WHERE cluster_id = ? AND (gone_at IS NULL OR gone_at >= ?)`,
     [cluster.id, window.goneSince],
   )) as VmRow[];
   const have = new Set(rows.map((r) => r.id));
@@ -59,9 +46,7 @@ export async function readSyncSnapshot(db: EntityManager, cluster: { id: number;
   if (missing.length > 0) {
     rows.push(
       ...((await db.query(
-        `SELECT id, vmid, type, node, name, status, qmpstatus, template, cores, memory_mib AS memoryMib, disk_bytes AS diskBytes, macs, ipv4, tags,
-                pool, lock_state AS \`lock\`, owner_entity_id AS ownerEntityId, agent, config_digest AS configDigest, gone_at AS goneAt
-           FROM vm WHERE id IN (?)`,
+        `${VM_SELECT} WHERE id IN (?)`,
         [missing],
       )) as VmRow[]),
     );
