@@ -6,7 +6,7 @@
  */
 import type { ConsoleAccess, ConsoleConnection, ConsoleUser, ConsoleVm } from './access.js';
 import { ConsoleError } from './errors.js';
-import { openConsoleToken, type ConsoleClaims } from './token.js';
+import { openConsoleToken, type ConsoleClaims, type ConsoleKind } from './token.js';
 import type { TokenUseLedger } from './token-use.js';
 
 export interface AdmissionDeps {
@@ -38,12 +38,26 @@ export async function admit(deps: AdmissionDeps, tokenText: unknown, sessionEnti
   if (sessionEntityId !== undefined && sessionEntityId !== claims.entityId) {
     throw new ConsoleError('TOKEN_WRONG_USER', sessionEntityId === null ? 'no portal session' : `presented by entity ${sessionEntityId}`);
   }
-  const user = await deps.access.user(claims.entityId);
+  return { claims, ...(await authorize(deps.access, claims.entityId, claims.vmId, claims.kind)) };
+}
+
+/**
+ * The permission rule, the same when the portal mints a token and when the tunnel admits it: the user exists
+ * and is enabled, the VM exists and is not gone, it has a connection for the way in, and the user may READ
+ * that connection (directly or through an enabled group) or is an administrator.
+ */
+export async function authorize(
+  access: Pick<ConsoleAccess, 'vm' | 'connection' | 'user' | 'mayRead'>,
+  entityId: number,
+  vmId: number,
+  kind: ConsoleKind,
+): Promise<Omit<Admission, 'claims'>> {
+  const user = await access.user(entityId);
   if (!user || !user.enabled) throw new ConsoleError('ACCESS_REVOKED', user ? 'account disabled' : 'no such user');
-  const vm = await deps.access.vm(claims.vmId);
+  const vm = await access.vm(vmId);
   if (!vm || vm.gone) throw new ConsoleError('VM_GONE');
-  const connection = await deps.access.connection(vm.id, claims.kind);
-  if (!connection) throw new ConsoleError('NO_CONNECTION', claims.kind);
-  if (!user.admin && !(await deps.access.mayRead(user.entityId, connection.connectionId))) throw new ConsoleError('ACCESS_REVOKED', 'no READ permission');
-  return { claims, user, vm, connection };
+  const connection = await access.connection(vm.id, kind);
+  if (!connection) throw new ConsoleError('NO_CONNECTION', kind);
+  if (!user.admin && !(await access.mayRead(user.entityId, connection.connectionId))) throw new ConsoleError('ACCESS_REVOKED', 'no READ permission');
+  return { user, vm, connection };
 }

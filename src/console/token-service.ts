@@ -7,6 +7,7 @@
 import type { DataSource } from 'typeorm';
 import { SshHostKeyRepository } from '../db/ssh-host-keys.js';
 import { ConsoleAccess } from './access.js';
+import { authorize } from './admission.js';
 import { ConsoleError } from './errors.js';
 import { credentialsFor, CredentialsError } from './guest-credentials.js';
 import { mintConsoleToken, type ConsoleKind } from './token.js';
@@ -46,13 +47,7 @@ export class ConsoleTokenService {
       if (err instanceof CredentialsError) throw new ConsoleError('CREDENTIALS_INVALID', err.message);
       throw err;
     }
-    const user = await this.#access.user(entityId);
-    if (!user || !user.enabled) throw new ConsoleError('ACCESS_REVOKED', 'account disabled');
-    const vm = await this.#access.vm(vmId);
-    if (!vm || vm.gone) throw new ConsoleError('VM_GONE');
-    const connection = await this.#access.connection(vmId, kind);
-    if (!connection) throw new ConsoleError('NO_CONNECTION', kind);
-    if (!user.admin && !(await this.#access.mayRead(entityId, connection.connectionId))) throw new ConsoleError('ACCESS_REVOKED', 'no READ permission');
+    const { vm, connection } = await authorize(this.#access, entityId, vmId, kind);
     let hostKey: MintedToken['hostKey'];
     if (kind !== 'console') {
       const params = await this.#access.parameters(connection.connectionId);
