@@ -88,14 +88,7 @@ async function handshake(session: GuacSession, deps: ConnectionDeps): Promise<vo
     return;
   }
   const id = `$${randomUUID()}`;
-  const connection = new SharedConnection(
-    id,
-    module,
-    client,
-    deps.logger,
-    (ended) => deps.connections.delete(ended.id),
-    session.args['force-lossless'] === 'true',
-  );
+  const connection = new SharedConnection(id, module, client, deps.logger, (ended) => deps.connections.delete(ended.id));
   deps.connections.set(id, connection);
   session.write(encode.ready(id));
   connection.add(session, false);

@@ -33,9 +33,8 @@ export class SharedConnection implements ProtocolHost {
     readonly client: ClientInfo,
     readonly logger: GuacLogger,
     private readonly onEnded: (connection: SharedConnection) => void,
-    forceLossless = false,
   ) {
-    this.display = new Display({ imageMimetypes: client.imageMimetypes, forceLossless });
+    this.display = new Display({ imageMimetypes: client.imageMimetypes });
   }
 
   get users(): number {

@@ -30,8 +30,6 @@ export interface DisplaySink {
 export interface DisplayOptions {
   /** Mimetypes the client accepted in `image`; PNG is always assumed. */
   readonly imageMimetypes?: readonly string[];
-  /** Never send lossy images (VNC `force-lossless`). */
-  readonly forceLossless?: boolean;
   /** Unanswered frames allowed before the display holds back (default 2). */
   readonly maxFramesAhead?: number;
   /** After this long without any reply, send the held frame anyway (default 2000 ms). */
@@ -57,7 +55,7 @@ export class Display {
   readonly surface = new Surface();
   readonly #heat = new HeatMap();
   readonly #sinks = new Map<DisplaySink, SinkState>();
-  readonly #jpeg: boolean;
+  #jpeg: boolean;
   readonly #maxAhead: number;
   readonly #maxWaitMs: number;
   readonly #now: () => number;
@@ -74,7 +72,7 @@ export class Display {
   #nextBuffer = FIRST_BUFFER_LAYER;
 
   constructor(options: DisplayOptions = {}) {
-    this.#jpeg = !options.forceLossless && (options.imageMimetypes ?? []).includes('image/jpeg');
+    this.#jpeg = (options.imageMimetypes ?? []).includes('image/jpeg');
     this.#maxAhead = options.maxFramesAhead ?? 2;
     this.#maxWaitMs = options.maxWaitMs ?? 2000;
     this.#now = options.now ?? Date.now;
@@ -93,6 +91,11 @@ export class Display {
     let max = 0;
     for (const s of this.#sinks.values()) max = Math.max(max, s.unanswered.length);
     return max;
+  }
+
+  /** Never sends lossy images from now on (a protocol's `force-lossless`, as guacd's display->lossless). */
+  forceLossless(): void {
+    this.#jpeg = false;
   }
 
   // Drawing, called by protocols.

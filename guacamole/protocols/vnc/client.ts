@@ -50,6 +50,7 @@ export function createVncProtocol(factory?: RfbClientFactory): ProtocolModule {
       } catch (err) {
         throw err instanceof VncSettingsError ? new SettingsStatusError(err.message) : err;
       }
+      if (settings.forceLossless) host.display.forceLossless();
       const create = factory ?? defaultFactory;
       // Connect, retrying `autoretry` times one second apart while the server cannot be reached.
       for (let attempt = 0; ; attempt++) {

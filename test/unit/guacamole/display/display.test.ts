@@ -127,6 +127,26 @@ describe('Display', () => {
     d.dispose();
   });
 
+  it('sends no JPEG once lossless is forced (force-lossless), even where it would', () => {
+    let now = 1000;
+    const d = new Display({ imageMimetypes: ['image/png', 'image/jpeg'], maxFramesAhead: 100, now: () => now });
+    d.forceLossless();
+    const r = new Recorder();
+    d.attach(r);
+    d.resize(128, 128);
+    let seed = 7;
+    const noisy = () => image(128, 128, () => [(seed = (seed * 48271) % 2147483647) & 255, seed >> 8 & 255, seed >> 16 & 255, 255]);
+    for (let i = 0; i < 8; i++) {
+      now += 50;
+      d.put(0, 0, noisy());
+      d.endFrame();
+    }
+    const mimetypes = r.instructions.filter((i) => i.opcode === 'img').map((i) => i.args[3]);
+    assert.equal(mimetypes.length, 8);
+    assert.ok(mimetypes.every((m) => m === 'image/png'), mimetypes.join(' '));
+    d.dispose();
+  });
+
   it('sends the cursor through a buffer layer and the cursor instruction', () => {
     display.setCursor(3, 4, image(8, 8, () => [0, 0, 0, 128]));
     display.endFrame();
