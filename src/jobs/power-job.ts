@@ -44,12 +44,8 @@ export async function runPowerJob(ctx: PowerJobContext, job: JobRecord): Promise
   let upid = job.upid;
   try {
     if (!upid && job.attempts > 1) upid = (await findSentTask(pve, vm.node, vm.vmid, action, job, ctx.clock)) ?? null;
-    if (!upid) {
-      upid = await pve.power(vm.node, vm.vmid, action, powerParams(action, job, ctx.shutdownTimeoutS));
-      if (!(await ctx.storeUpid(upid))) throw new StopRequested('lease lost');
-    } else if (!job.upid) {
-      if (!(await ctx.storeUpid(upid))) throw new StopRequested('lease lost');
-    }
+    if (!upid) upid = await pve.power(vm.node, vm.vmid, action, powerParams(action, job, ctx.shutdownTimeoutS));
+    if (upid !== job.upid && !(await ctx.storeUpid(upid))) throw new StopRequested('lease lost');
     while ((await ctx.waitSlice(pve, upid)) === 'pending') {
       // slice over, lease renewed: keep waiting
     }
