@@ -9,6 +9,8 @@ import type { GuacSession } from './session.js';
 
 /** guacd's clipboard limit (`GUAC_COMMON_CLIPBOARD_MAX_LENGTH`). */
 export const CLIPBOARD_MAX_BYTES = 262144;
+/** Stream indices a client may open: 0 to 63 (`GUAC_USER_MAX_STREAMS`). */
+export const MAX_INBOUND_STREAMS = 64;
 
 type Handler = (session: GuacSession, args: readonly string[]) => void;
 
@@ -36,6 +38,10 @@ const clipboard: Handler = (session, args) => {
   const stream = int(args[0]);
   if (!session.input.clipboard) {
     session.write(encode.ack(stream, 'Clipboard unsupported', GuacStatus.UNSUPPORTED));
+    return;
+  }
+  if (stream < 0 || stream >= MAX_INBOUND_STREAMS) {
+    session.write(encode.ack(stream, 'Invalid stream index', GuacStatus.CLIENT_BAD_REQUEST));
     return;
   }
   // Opening a stream on an index that is already open ends the old one first.
