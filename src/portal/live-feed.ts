@@ -78,16 +78,22 @@ export class LiveFeed {
     res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
     res.flushHeaders();
     res.write('retry: 2000\n\n');
-    const ids = new Set(await this.source.visibleIds(user));
-    const sub: Subscriber = { user, res, ids, idsAt: Date.now(), sent: new Map() };
+    const sub: Subscriber = { user, res, ids: new Set(), idsAt: 0, sent: new Map() };
+    // Listened for before the reads below, so a browser gone meanwhile is never added.
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+      this.#subs.delete(sub);
+    });
+    sub.ids = new Set(await this.source.visibleIds(user));
+    sub.idsAt = Date.now();
     // The first snapshot, so a page that loaded a moment ago catches up.
-    for (const view of await this.source.views([...ids])) {
+    for (const view of await this.source.views([...sub.ids])) {
       const text = JSON.stringify(view);
       sub.sent.set(view.id, text);
       res.write(`event: vm\ndata: ${text}\n\n`);
     }
-    this.#subs.add(sub);
-    res.on('close', () => this.#subs.delete(sub));
+    if (!closed) this.#subs.add(sub);
   }
 
   #schedule(ms: number): void {
@@ -129,15 +135,16 @@ export class LiveFeed {
     const union = new Set<number>();
     for (const s of this.#subs) for (const id of s.ids) union.add(id);
     const [views, jobs] = await Promise.all([this.source.views([...union]), this.source.jobsChangedSince(since)]);
+    // Each view and job is serialised once, not once per subscriber.
+    const viewTexts = views.map((v) => [v.id, JSON.stringify(v)] as const);
+    const jobTexts = jobs.flatMap((j) => (j.vmId === null ? [] : [[j.vmId, JSON.stringify(j)] as const]));
     for (const s of this.#subs) {
-      for (const view of views) {
-        if (!s.ids.has(view.id)) continue;
-        const text = JSON.stringify(view);
-        if (s.sent.get(view.id) === text) continue;
-        s.sent.set(view.id, text);
+      for (const [id, text] of viewTexts) {
+        if (!s.ids.has(id) || s.sent.get(id) === text) continue;
+        s.sent.set(id, text);
         s.res.write(`event: vm\ndata: ${text}\n\n`);
       }
-      for (const job of jobs) if (job.vmId !== null && s.ids.has(job.vmId)) s.res.write(`event: job\ndata: ${JSON.stringify(job)}\n\n`);
+      for (const [vmId, text] of jobTexts) if (s.ids.has(vmId)) s.res.write(`event: job\ndata: ${text}\n\n`);
     }
   }
 }
