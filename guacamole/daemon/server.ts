@@ -58,11 +58,6 @@ export class GuacdServer {
     return n;
   }
 
-  /** Running remote connections (one per `ready` id, however many users joined it). */
-  connections(): number {
-    return this.#connections.size;
-  }
-
   start(): Promise<{ port: number }> {
     if (this.#starting) return this.#starting;
     if (this.#state !== ServerState.IDLE) return Promise.reject(new Error('The guacd server was stopped; create a new one.'));

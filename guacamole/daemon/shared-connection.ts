@@ -37,10 +37,6 @@ export class SharedConnection implements ProtocolHost {
     this.display = new Display({ imageMimetypes: client.imageMimetypes });
   }
 
-  get users(): number {
-    return this.#sessions.size;
-  }
-
   /** Connects the remote side for the owner, whose session is already attached. */
   async start(owner: GuacSession): Promise<void> {
     try {

@@ -138,10 +138,6 @@ export class Display {
   copyFromBuffer(layer: number, sx: number, sy: number, width: number, height: number, dx: number, dy: number): void {
     this.surface.blit(this.#buffer(layer), layer, sx, sy, width, height, dx, dy);
   }
-  /** A buffer's current pixels (tests and tools). */
-  bufferSurface(layer: number): Surface {
-    return this.#buffer(layer);
-  }
 
   setCursor(hotX: number, hotY: number, image: RgbaImage): void {
     this.#cursor = { hotX, hotY, image };

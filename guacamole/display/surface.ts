@@ -179,11 +179,6 @@ export class Surface {
     }
   }
 
-  /** Marks everything dirty (a joining user needs the whole picture). */
-  invalidate(): void {
-    this.dirty.add({ x: 0, y: 0, width: this.#width, height: this.#height });
-  }
-
   /** True when moves, resizes or dirty pixels wait to be sent. */
   get hasChanges(): boolean {
     return this.#ops.length > 0 || !this.dirty.isEmpty;

@@ -68,11 +68,6 @@ export type MouseInstruction = Instruction<'mouse'>;
 export type KeyInstruction = Instruction<'key'>;
 export type SyncInstruction = Instruction<'sync'>;
 
-/** True when `instruction` has the given opcode; narrows its type. */
-export function isOpcode<O extends Opcode>(instruction: Instruction, opcode: O): instruction is Instruction<O> {
-  return instruction.opcode === opcode;
-}
-
 /** guacd's layer compositing modes (`guac_composite_mode`), as sent in `img`, `cfill` and `copy`. */
 export const enum CompositeMode {
   RIN = 0x1,

@@ -86,12 +86,6 @@ export class TerminalFont {
     this.underlineY = Math.min(this.cellHeight - this.underlineHeight, ascent + Math.max(1, Math.round(-(post?.underlinePosition ?? -130) * scale)));
   }
 
-  /** True when `name` names a family this renderer has (otherwise the default is used). */
-  static knows(name: string): boolean {
-    const n = name.trim().toLowerCase();
-    return n === '' || n in FAMILIES || n in ALIASES;
-  }
-
   #fallbackFont(): OpenTypeFont | null {
     if (this.#fallback === undefined) {
       const file = FALLBACK_FILES.find((f) => existsSync(f));

@@ -93,7 +93,6 @@ function wire(rfb: RfbClientLike, host: ProtocolHost, settings: VncSettings): Pr
   if (!settings.disableCopy) {
     rfb.on('clipboard', (text) => host.sendClipboard('text/plain', fromCutText(text, settings.clipboardEncoding)));
   }
-  rfb.on('bell', () => {});
   rfb.on('close', (error) => {
     // While connecting, connect() reports the failure.
     if (phase !== 'open') return;

@@ -60,10 +60,4 @@ export class ByteQueue {
     this.skip(n);
     return out;
   }
-
-  clear(): void {
-    this.chunks = [];
-    this.head = 0;
-    this.length = 0;
-  }
 }
