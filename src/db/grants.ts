@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { NotFoundError } from './errors.js';
-import { VM_ID_ATTRIBUTE } from './portal-vms.js';
+import { ATTR_VM_ID } from './connection-attributes.js';
 
 export interface VmGrant {
   entityId: number;
@@ -23,7 +23,7 @@ export class GrantRepository {
   async grant(vmId: number, entityId: number): Promise<number> {
     return this.db.transaction(async (tx) => {
       const conns = (await tx.query(
-        `SELECT connection_id AS id FROM guacamole_connection_attribute WHERE attribute_name = '${VM_ID_ATTRIBUTE}' AND attribute_value = ?`,
+        `SELECT connection_id AS id FROM guacamole_connection_attribute WHERE attribute_name = '${ATTR_VM_ID}' AND attribute_value = ?`,
         [String(vmId)],
       )) as { id: number }[];
       if (conns.length === 0) throw new NoConnectionError(`machine ${vmId} has no connection yet (wait for the next sync)`);
@@ -40,7 +40,7 @@ export class GrantRepository {
   async revoke(vmId: number, entityId: number): Promise<number> {
     const res = (await this.db.query(
       `DELETE p FROM guacamole_connection_permission p
-         JOIN guacamole_connection_attribute a ON a.connection_id = p.connection_id AND a.attribute_name = '${VM_ID_ATTRIBUTE}'
+         JOIN guacamole_connection_attribute a ON a.connection_id = p.connection_id AND a.attribute_name = '${ATTR_VM_ID}'
         WHERE a.attribute_value = ? AND p.entity_id = ? AND p.permission = 'READ'`,
       [String(vmId), entityId],
     )) as { affectedRows: number };
@@ -52,7 +52,7 @@ export class GrantRepository {
     return (await this.db.query(
       `SELECT DISTINCT e.entity_id AS entityId, e.name, e.type
          FROM guacamole_connection_permission p
-         JOIN guacamole_connection_attribute a ON a.connection_id = p.connection_id AND a.attribute_name = '${VM_ID_ATTRIBUTE}'
+         JOIN guacamole_connection_attribute a ON a.connection_id = p.connection_id AND a.attribute_name = '${ATTR_VM_ID}'
          JOIN guacamole_entity e ON e.entity_id = p.entity_id
         WHERE a.attribute_value = ? AND p.permission = 'READ'
         ORDER BY e.type, e.name`,

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { ATTR_KIND, ATTR_VM_ID } from './connection-attributes.js';
 
 /** A VM as the portal shows it. */
 export interface PortalVm {
@@ -35,10 +36,6 @@ export interface VmConnection {
   kind: string;
 }
 
-/** The attribute sync writes on each Guacamole connection of a VM. */
-export const VM_ID_ATTRIBUTE = 'earcandle-vm-id';
-export const KIND_ATTRIBUTE = 'earcandle-kind';
-
 /**
  * The identities whose grants apply to a user: the user and every group it belongs to, transitively; a
  * disabled group contributes nothing and neither do the groups it belongs to (Guacamole's rule).
@@ -56,7 +53,7 @@ const EFFECTIVE = `WITH RECURSIVE eff (entity_id) AS (
 const GRANTED = `SELECT DISTINCT CAST(ca.attribute_value AS UNSIGNED) AS vm_id
     FROM guacamole_connection_permission p
     JOIN eff ON eff.entity_id = p.entity_id
-    JOIN guacamole_connection_attribute ca ON ca.connection_id = p.connection_id AND ca.attribute_name = '${VM_ID_ATTRIBUTE}'
+    JOIN guacamole_connection_attribute ca ON ca.connection_id = p.connection_id AND ca.attribute_name = '${ATTR_VM_ID}'
    WHERE p.permission = 'READ'`;
 
 const VM_COLUMNS = `v.id, v.cluster_id AS clusterId, c.name AS clusterName, v.node, v.vmid, v.name, v.type, v.status,
@@ -105,8 +102,8 @@ export class PortalVmRepository {
            FROM vm v JOIN pve_cluster c ON c.id = v.cluster_id
            LEFT JOIN (SELECT ${WAYS_OF}
                         FROM guacamole_connection_attribute a
-                        LEFT JOIN guacamole_connection_attribute k ON k.connection_id = a.connection_id AND k.attribute_name = '${KIND_ATTRIBUTE}'
-                       WHERE a.attribute_name = '${VM_ID_ATTRIBUTE}' GROUP BY vm_id) w ON w.vm_id = v.id
+                        LEFT JOIN guacamole_connection_attribute k ON k.connection_id = a.connection_id AND k.attribute_name = '${ATTR_KIND}'
+                       WHERE a.attribute_name = '${ATTR_VM_ID}' GROUP BY vm_id) w ON w.vm_id = v.id
            ${ACTIVE_JOBS}
           ORDER BY v.name, v.id`
       : `${EFFECTIVE} SELECT ${VM_COLUMNS}, w.ways, aj.vm_id IS NOT NULL AS hasActiveJob
@@ -114,8 +111,8 @@ export class PortalVmRepository {
            JOIN (SELECT ${WAYS_OF}
                    FROM guacamole_connection_permission p
                    JOIN eff ON eff.entity_id = p.entity_id
-                   JOIN guacamole_connection_attribute a ON a.connection_id = p.connection_id AND a.attribute_name = '${VM_ID_ATTRIBUTE}'
-                   LEFT JOIN guacamole_connection_attribute k ON k.connection_id = p.connection_id AND k.attribute_name = '${KIND_ATTRIBUTE}'
+                   JOIN guacamole_connection_attribute a ON a.connection_id = p.connection_id AND a.attribute_name = '${ATTR_VM_ID}'
+                   LEFT JOIN guacamole_connection_attribute k ON k.connection_id = p.connection_id AND k.attribute_name = '${ATTR_KIND}'
                   WHERE p.permission = 'READ' GROUP BY vm_id) w ON w.vm_id = v.id
            ${ACTIVE_JOBS}
           ORDER BY v.name, v.id`;
@@ -162,8 +159,8 @@ export class PortalVmRepository {
     const rows = (await this.db.query(
       `${EFFECTIVE} SELECT DISTINCT CAST(a.attribute_value AS UNSIGNED) AS vmId, k.attribute_value AS kind
          FROM guacamole_connection c
-         JOIN guacamole_connection_attribute a ON a.connection_id = c.connection_id AND a.attribute_name = '${VM_ID_ATTRIBUTE}'
-         JOIN guacamole_connection_attribute k ON k.connection_id = c.connection_id AND k.attribute_name = '${KIND_ATTRIBUTE}'
+         JOIN guacamole_connection_attribute a ON a.connection_id = c.connection_id AND a.attribute_name = '${ATTR_VM_ID}'
+         JOIN guacamole_connection_attribute k ON k.connection_id = c.connection_id AND k.attribute_name = '${ATTR_KIND}'
         WHERE a.attribute_value IN (?) AND k.attribute_value IN ('ssh', 'rdp', 'vnc')
           AND (? OR EXISTS (SELECT 1 FROM guacamole_connection_permission p JOIN eff ON eff.entity_id = p.entity_id
                              WHERE p.connection_id = c.connection_id AND p.permission = 'READ'))
@@ -181,8 +178,8 @@ export class PortalVmRepository {
     return (await this.db.query(
       `SELECT c.connection_id AS connectionId, c.connection_name AS name, c.protocol, COALESCE(k.attribute_value, c.protocol) AS kind
          FROM guacamole_connection c
-         JOIN guacamole_connection_attribute a ON a.connection_id = c.connection_id AND a.attribute_name = '${VM_ID_ATTRIBUTE}' AND a.attribute_value = ?
-         LEFT JOIN guacamole_connection_attribute k ON k.connection_id = c.connection_id AND k.attribute_name = '${KIND_ATTRIBUTE}'
+         JOIN guacamole_connection_attribute a ON a.connection_id = c.connection_id AND a.attribute_name = '${ATTR_VM_ID}' AND a.attribute_value = ?
+         LEFT JOIN guacamole_connection_attribute k ON k.connection_id = c.connection_id AND k.attribute_name = '${ATTR_KIND}'
         ORDER BY c.connection_id`,
       [String(vmId)],
     )) as VmConnection[];

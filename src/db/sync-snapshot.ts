@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { ATTR_KIND, ATTR_OWNER_GRANT, ATTR_VM_ID } from './connection-attributes.js';
 import type { ConnectionKind, DbConnection, DbEvent, DbReservation, DbSnapshot, DbVm } from './sync-rows.js';
 
 export interface SnapshotWindow {
@@ -91,8 +92,8 @@ async function readConnections(db: EntityManager, groupId: number): Promise<DbCo
   const attrs = (await db.query(
     `SELECT c.connection_id AS id, c.connection_name AS name, c.protocol, a.attribute_name AS k, a.attribute_value AS v
        FROM guacamole_connection c JOIN guacamole_connection_attribute a ON a.connection_id = c.connection_id
-      WHERE c.parent_id = ? AND a.attribute_name IN ('earcandle-vm-id', 'earcandle-kind', 'earcandle-owner-grant')`,
-    [groupId],
+      WHERE c.parent_id = ? AND a.attribute_name IN (?, ?, ?)`,
+    [groupId, ATTR_VM_ID, ATTR_KIND, ATTR_OWNER_GRANT],
   )) as { id: number; name: string; protocol: string; k: string; v: string }[];
   const byId = new Map<number, { name: string; protocol: string; a: Record<string, string> }>();
   for (const r of attrs) {
@@ -109,10 +110,10 @@ async function readConnections(db: EntityManager, groupId: number): Promise<DbCo
   for (const p of params) paramsById.set(p.id, { ...(paramsById.get(p.id) ?? {}), [p.k]: p.v });
   const out: DbConnection[] = [];
   for (const [id, c] of byId) {
-    const vmId = Number(c.a['earcandle-vm-id']);
-    const kind = c.a['earcandle-kind'] as ConnectionKind | undefined;
+    const vmId = Number(c.a[ATTR_VM_ID]);
+    const kind = c.a[ATTR_KIND] as ConnectionKind | undefined;
     if (!Number.isInteger(vmId) || !kind) continue; // not one of ours
-    const grant = c.a['earcandle-owner-grant'];
+    const grant = c.a[ATTR_OWNER_GRANT];
     out.push({ connectionId: id, vmId, kind, name: c.name, protocol: c.protocol, params: paramsById.get(id) ?? {}, ownerGrant: grant === undefined ? null : Number(grant) });
   }
   return out;

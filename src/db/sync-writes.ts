@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { ATTR_KIND, ATTR_OWNER_GRANT, ATTR_VM_ID } from './connection-attributes.js';
 import type { VmFields } from './sync-rows.js';
 
 /** A vm row by id, or one inserted in this transaction, by vmid. */
@@ -143,9 +144,9 @@ export class SyncWriter {
       const params = part.flatMap((c) => Object.entries(c.params).map(([k, v]) => [idOf(c), k, v]));
       await this.#bulk(params, 'INSERT INTO guacamole_connection_parameter (connection_id, parameter_name, parameter_value)', '(?,?,?)', (p) => p);
       const attrs = part.flatMap((c) => [
-        [idOf(c), 'earcandle-vm-id', String(this.vmId(c.vm))],
-        [idOf(c), 'earcandle-kind', c.kind],
-        ...(c.grantTo === null ? [] : [[idOf(c), 'earcandle-owner-grant', String(c.grantTo)]]),
+        [idOf(c), ATTR_VM_ID, String(this.vmId(c.vm))],
+        [idOf(c), ATTR_KIND, c.kind],
+        ...(c.grantTo === null ? [] : [[idOf(c), ATTR_OWNER_GRANT, String(c.grantTo)]]),
       ]);
       await this.#bulk(attrs, 'INSERT INTO guacamole_connection_attribute (connection_id, attribute_name, attribute_value)', '(?,?,?)', (a) => a);
       const grants = part.filter((c) => c.grantTo !== null).map((c) => [c.grantTo, idOf(c)]);
@@ -167,8 +168,9 @@ export class SyncWriter {
   /** Removes a READ grant sync made (and its record); never called for grants sync did not record. */
   async revoke(connectionId: number, entityId: number): Promise<void> {
     await this.#run("DELETE FROM guacamole_connection_permission WHERE entity_id = ? AND connection_id = ? AND permission = 'READ'", [entityId, connectionId]);
-    await this.#run("DELETE FROM guacamole_connection_attribute WHERE connection_id = ? AND attribute_name = 'earcandle-owner-grant' AND attribute_value = ?", [
+    await this.#run("DELETE FROM guacamole_connection_attribute WHERE connection_id = ? AND attribute_name = ? AND attribute_value = ?", [
       connectionId,
+      ATTR_OWNER_GRANT,
       String(entityId),
     ]);
   }
@@ -176,8 +178,8 @@ export class SyncWriter {
   async grant(connectionId: number, entityId: number): Promise<void> {
     await this.#run("INSERT IGNORE INTO guacamole_connection_permission (entity_id, connection_id, permission) VALUES (?, ?, 'READ')", [entityId, connectionId]);
     await this.#run(
-      "INSERT INTO guacamole_connection_attribute (connection_id, attribute_name, attribute_value) VALUES (?, 'earcandle-owner-grant', ?) ON DUPLICATE KEY UPDATE attribute_value = VALUES(attribute_value)",
-      [connectionId, String(entityId)],
+      "INSERT INTO guacamole_connection_attribute (connection_id, attribute_name, attribute_value) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE attribute_value = VALUES(attribute_value)",
+      [connectionId, ATTR_OWNER_GRANT, String(entityId)],
     );
   }
 

@@ -1,9 +1,6 @@
 import type { ConnectionKind, DbConnection, DesiredConnection } from './types.js';
 
-/** Guacamole connection attributes that link a connection to its VM (written by sync, read by the portal). */
-export const ATTR_VM_ID = 'earcandle-vm-id';
-export const ATTR_KIND = 'earcandle-kind';
-export const ATTR_OWNER_GRANT = 'earcandle-owner-grant';
+export { ATTR_VM_ID, ATTR_KIND, ATTR_OWNER_GRANT } from '../db/index.js';
 
 const GUEST: Record<Exclude<ConnectionKind, 'console'>, { protocol: string; params: Record<string, string> }> = {
   ssh: { protocol: 'ssh', params: { port: '22' } },
