@@ -4,7 +4,7 @@
  * (CopyRect) to be replayed by the client in order before them.
  */
 import { DirtyRegion } from './dirty.js';
-import { clip, type Rect } from './rect.js';
+import { clip, isEmpty, type Rect } from './rect.js';
 
 export interface RgbaImage {
   readonly width: number;
@@ -107,12 +107,8 @@ export class Surface {
 
   /** Fills a rectangle with one colour. */
   fill(x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]): void {
-    const r = clip({ x, y, width, height }, this.#width, this.#height);
-    if (r.width <= 0 || r.height <= 0) return;
-    const row = new Uint8Array(r.width * 4);
-    for (let i = 0; i < row.length; i += 4) row.set(rgba, i);
-    for (let j = 0; j < r.height; j++) this.#data.set(row, ((r.y + j) * this.#width + r.x) * 4);
-    this.dirty.add(r);
+    const r = this.#fillPixels(x, y, width, height, rgba);
+    if (r) this.dirty.add(r);
   }
 
   /**
@@ -120,12 +116,18 @@ export class Surface {
    * marking it dirty (text terminals clear and paint backgrounds this way).
    */
   paint(x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]): void {
+    const r = this.#fillPixels(x, y, width, height, rgba);
+    if (r) this.#ops.push({ kind: 'fill', x: r.x, y: r.y, width: r.width, height: r.height, rgba: [rgba[0], rgba[1], rgba[2], rgba[3]] });
+  }
+
+  /** Sets the pixels of a rectangle, clipped to the surface; the clipped rectangle, or undefined when empty. */
+  #fillPixels(x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]): Rect | undefined {
     const r = clip({ x, y, width, height }, this.#width, this.#height);
-    if (r.width <= 0 || r.height <= 0) return;
+    if (isEmpty(r)) return undefined;
     const row = new Uint8Array(r.width * 4);
     for (let i = 0; i < row.length; i += 4) row.set(rgba, i);
     for (let j = 0; j < r.height; j++) this.#data.set(row, ((r.y + j) * this.#width + r.x) * 4);
-    this.#ops.push({ kind: 'fill', x: r.x, y: r.y, width: r.width, height: r.height, rgba: [rgba[0], rgba[1], rgba[2], rgba[3]] });
+    return r;
   }
 
   /**
