@@ -5,7 +5,7 @@
  * reverse connect, Wake-on-LAN) are accepted and ignored.
  */
 import { z } from 'zod';
-import { describeIssues, flag, integer } from '../settings-fields.js';
+import { describeIssues, flag, integer, optionalText } from '../settings-fields.js';
 
 export const VNC_ARG_NAMES = [
   'hostname',
@@ -96,10 +96,7 @@ const schema = z.object({
         .filter((e): e is RfbEncodingName => (RFB_ENCODINGS as readonly string[]).includes(e)),
     ),
   username: z.string().optional().default(''),
-  password: z
-    .string()
-    .optional()
-    .transform((v) => (v ? v : undefined)),
+  password: optionalText,
   'swap-red-blue': flag,
   'color-depth': integer(24, 8, 32).refine((n) => [8, 16, 24, 32].includes(n), 'must be 8, 16, 24 or 32'),
   cursor: z
