@@ -27,6 +27,9 @@ const COLUMNS: Record<keyof VmFields, string> = {
   configDigest: 'config_digest',
 };
 
+/** `AA:BB:…` → `AABB…` for UNHEX (Kea's dhcp_identifier). */
+const hexMac = (mac: string): string => mac.replace(/:/g, '');
+
 function sqlValue(k: keyof VmFields, v: unknown): unknown {
   if (k === 'macs' || k === 'tags') return (v as string[]).join(',');
   if (k === 'template' || k === 'agent') return v ? 1 : 0;
@@ -187,6 +190,18 @@ export class SyncWriter {
     return `\`${this.keaDatabase}\`.hosts`;
   }
 
+  /** Kea's host row for each reservation (hw-address identifier), when Kea's database is configured. */
+  async #keaUpsert(keaSubnetId: number, rows: readonly { mac: string; ipv4: number; hostname: string }[]): Promise<void> {
+    if (this.keaDatabase === null) return;
+    await this.#bulk(
+      rows,
+      `INSERT INTO ${this.#hosts()} (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, ipv4_address, hostname)`,
+      '(UNHEX(?),0,?,?,?)',
+      (r) => [hexMac(r.mac), keaSubnetId, r.ipv4, r.hostname],
+      ' ON DUPLICATE KEY UPDATE ipv4_address = VALUES(ipv4_address), hostname = VALUES(hostname)',
+    );
+  }
+
   async insertReservations(keaSubnetId: number, rows: readonly { vm: VmKey; mac: string; ipv4: number; hostname: string }[]): Promise<void> {
     await this.#bulk(rows, 'INSERT INTO dhcp_reservation (cluster_id, vm_id, mac, ipv4, kea_subnet_id, hostname)', '(?,?,?,?,?,?)', (r) => [
       this.clusterId,
@@ -196,33 +211,18 @@ export class SyncWriter {
       keaSubnetId,
       r.hostname,
     ]);
-    if (this.keaDatabase === null) return;
-    await this.#bulk(
-      rows,
-      `INSERT INTO ${this.#hosts()} (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, ipv4_address, hostname)`,
-      '(UNHEX(?),0,?,?,?)',
-      (r) => [r.mac.replace(/:/g, ''), keaSubnetId, r.ipv4, r.hostname],
-      ' ON DUPLICATE KEY UPDATE ipv4_address = VALUES(ipv4_address), hostname = VALUES(hostname)',
-    );
+    await this.#keaUpsert(keaSubnetId, rows);
   }
 
   async updateReservation(keaSubnetId: number, r: { id: number; mac: string; ipv4: number; vm: VmKey; hostname: string }): Promise<void> {
     await this.#run('UPDATE dhcp_reservation SET vm_id = ?, hostname = ? WHERE id = ?', [this.vmId(r.vm), r.hostname, r.id]);
-    if (this.keaDatabase === null) return;
-    await this.#run(
-      `INSERT INTO ${this.#hosts()} (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, ipv4_address, hostname) VALUES (UNHEX(?),0,?,?,?)
-       ON DUPLICATE KEY UPDATE ipv4_address = VALUES(ipv4_address), hostname = VALUES(hostname)`,
-      [r.mac.replace(/:/g, ''), keaSubnetId, r.ipv4, r.hostname],
-    );
+    await this.#keaUpsert(keaSubnetId, [r]);
   }
 
   async releaseReservation(keaSubnetId: number, r: { id: number; mac: string }, now: Date): Promise<void> {
     await this.#run('UPDATE dhcp_reservation SET released_at = ? WHERE id = ?', [now, r.id]);
     if (this.keaDatabase === null) return;
-    await this.#run(`DELETE FROM ${this.#hosts()} WHERE dhcp_identifier = UNHEX(?) AND dhcp_identifier_type = 0 AND dhcp4_subnet_id = ?`, [
-      r.mac.replace(/:/g, ''),
-      keaSubnetId,
-    ]);
+    await this.#run(`DELETE FROM ${this.#hosts()} WHERE dhcp_identifier = UNHEX(?) AND dhcp_identifier_type = 0 AND dhcp4_subnet_id = ?`, [hexMac(r.mac), keaSubnetId]);
   }
 }
 
