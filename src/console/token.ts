@@ -50,7 +50,7 @@ interface Payload {
 }
 
 /** The guacd protocol guacamole-lite selects for each way in. */
-export function guacdProtocol(kind: ConsoleKind): 'vnc' | 'ssh' | 'rdp' {
+function guacdProtocol(kind: ConsoleKind): 'vnc' | 'ssh' | 'rdp' {
   return kind === 'console' ? 'vnc' : kind;
 }
 

@@ -1,5 +1,5 @@
 export { JobRunner, type JobRunnerDeps, type JobRunnerOptions } from './runner.js';
-export { JobQueue, powerDedupeKey, type PowerRequest } from './queue.js';
+export { JobQueue, type PowerRequest } from './queue.js';
 export { PveClients } from './pve-clients.js';
 export { plainPveError } from './plain-errors.js';
 export {

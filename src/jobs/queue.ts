@@ -34,6 +34,6 @@ export class JobQueue {
   }
 }
 
-export function powerDedupeKey(vmId: number, action: PowerAction): string {
+function powerDedupeKey(vmId: number, action: PowerAction): string {
   return `power:${vmId}:${action}`;
 }
