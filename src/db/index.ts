@@ -9,7 +9,7 @@ export { seal, open as unseal, SecretBoxError } from './secret-box.js';
 export { InvalidNameError, guacamoleNameProblem } from './names.js';
 export type { DataSource, EntityManager } from 'typeorm';
 export { passwordProblem, PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH } from './password-policy.js';
-export type { DbVm, DbConnection, DbReservation, DbEvent, DbSnapshot, ConnectionKind, VmFields } from './sync-rows.js';
+export { grantKey, type DbVm, type DbConnection, type DbReservation, type DbEvent, type DbSnapshot, type ConnectionKind, type VmFields } from './sync-rows.js';
 export { ATTR_VM_ID, ATTR_KIND, ATTR_OWNER_GRANT } from './connection-attributes.js';
 export { readSyncSnapshot, type SnapshotWindow } from './sync-snapshot.js';
 export { SyncWriter, recordSyncStatus, type VmKey } from './sync-writes.js';

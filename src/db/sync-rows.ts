@@ -53,7 +53,7 @@ export interface DbSnapshot {
   recentEvents: DbEvent[];
   /** USER entities, by lower-cased name (Guacamole names compare case-insensitively). */
   users: ReadonlyMap<string, number>;
-  /** `${entityId}:${connectionId}` for every READ grant on the cluster's connections. */
+  /** `grantKey(entity, connection)` for every READ grant on the cluster's connections. */
   readGrants: ReadonlySet<string>;
 }
 
@@ -76,4 +76,9 @@ export interface VmFields {
   ownerEntityId: number | null;
   agent: boolean;
   configDigest: string | null;
+}
+
+/** The key of one READ grant in DbSnapshot.readGrants. */
+export function grantKey(entityId: number, connectionId: number): string {
+  return `${entityId}:${connectionId}`;
 }

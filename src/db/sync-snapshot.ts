@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { ATTR_KIND, ATTR_OWNER_GRANT, ATTR_VM_ID } from './connection-attributes.js';
-import type { ConnectionKind, DbConnection, DbEvent, DbReservation, DbSnapshot, DbVm } from './sync-rows.js';
+import { grantKey, type ConnectionKind, type DbConnection, type DbEvent, type DbReservation, type DbSnapshot, type DbVm } from './sync-rows.js';
 
 export interface SnapshotWindow {
   /** Gone rows newer than this still matter (a VM may return, its connections are still there). */
@@ -84,7 +84,7 @@ export async function readSyncSnapshot(db: EntityManager, cluster: { id: number;
     reservations: reservations.map((r) => ({ ...r, ipv4: Number(r.ipv4) })),
     recentEvents: recentEvents.map((e) => ({ ...e, id: Number(e.id) })),
     users: new Map(users.map((u) => [u.name.toLowerCase(), u.id])),
-    readGrants: new Set(grants.map((g) => `${g.e}:${g.c}`)),
+    readGrants: new Set(grants.map((g) => grantKey(g.e, g.c))),
   };
 }
 

@@ -1,3 +1,5 @@
+import { grantKey } from '../db/index.js';
+
 /**
  * The owner's READ grant on a VM's connections. Sync remembers the grants it made in the connection attribute
  * earcandle-owner-grant and only ever revokes those; a grant an admin made (any row sync did not record) is
@@ -10,15 +12,7 @@ export interface GrantDecision {
 
 /** What to do with one existing connection given who sync granted before and who owns the VM now. */
 export function ownerGrantChange(connectionId: number, recorded: number | null, owner: number | null, readGrants: ReadonlySet<string>): GrantDecision {
-  if (recorded === owner) {
-    // Our own grant went missing (deleted by hand): put it back.
-    return { grant: owner !== null && !readGrants.has(grantKey(owner, connectionId)), revoke: null };
-  }
-  const revoke = recorded;
+  // The owner gets READ unless some grant already gives it (ours too: one deleted by hand is put back).
   const grant = owner !== null && !readGrants.has(grantKey(owner, connectionId));
-  return { grant, revoke };
-}
-
-export function grantKey(entityId: number, connectionId: number): string {
-  return `${entityId}:${connectionId}`;
+  return { grant, revoke: recorded === owner ? null : recorded };
 }
