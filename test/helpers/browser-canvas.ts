@@ -214,6 +214,13 @@ export class BrowserDisplayModel {
     for (const ins of instructions) this.#one(ins);
   }
 
+  /** RGBA of one pixel of a layer, as getImageData reads it. */
+  pixel(layer: number, x: number, y: number): [number, number, number, number] {
+    const { width, data } = this.layer(layer).read();
+    const i = (y * width + x) * 4;
+    return [data[i]!, data[i + 1]!, data[i + 2]!, data[i + 3]!];
+  }
+
   /** Pixels of the default layer that are not fully opaque. */
   transparentPixels(layer = 0): number {
     const { data } = this.layer(layer).read();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createGuacd, GuacStatus, type GuacTerminal, type HostKeyInfo, type Instruction } from '../../../guacamole/index.js';
-import { GuacCanvas } from '../../helpers/guac-canvas.js';
+import { BrowserDisplayModel } from '../../helpers/browser-canvas.js';
 import { GuacTestClient, wire } from '../../helpers/guac-wire.js';
 import { startSshd, type Sshd } from '../../helpers/sshd.js';
 
@@ -111,10 +111,10 @@ describe('ssh protocol module against a real sshd (integration)', function () {
     await client.waitFor((i) => i.opcode === 'sync', 5000, client.received.length);
 
     // The pixels the client would show equal the daemon's picture.
-    const canvas = new GuacCanvas();
+    const canvas = new BrowserDisplayModel();
     canvas.apply(client.received);
     const surface = term.display.surface;
-    const layer = canvas.layer(0);
+    const layer = canvas.layer(0).read();
     assert.equal(layer.width, surface.width);
     assert.equal(Buffer.compare(Buffer.from(layer.data), Buffer.from(surface.data)), 0, 'client canvas equals the display');
 
@@ -123,12 +123,13 @@ describe('ssh protocol module against a real sshd (integration)', function () {
     const ch = term.font.cellHeight;
     const commandCol = term.text()[commandRow]!.indexOf('hello-');
     const bg = term.scheme.background;
+    const pixel = (x: number, y: number): number[] => [...layer.data.subarray((y * layer.width + x) * 4, (y * layer.width + x + 1) * 4)];
     for (let i = 0; i < 6; i++) {
       let ink = 0;
       for (let y = 0; y < ch; y++) {
         for (let x = 0; x < cw; x++) {
-          const a = canvas.pixel(0, i * cw + x, row * ch + y);
-          const b = canvas.pixel(0, (commandCol + i) * cw + x, commandRow * ch + y);
+          const a = pixel(i * cw + x, row * ch + y);
+          const b = pixel((commandCol + i) * cw + x, commandRow * ch + y);
           assert.deepEqual(a, b, `cell ${i} pixel ${x},${y}`);
           if (a[0] !== bg[0] || a[1] !== bg[1] || a[2] !== bg[2]) ink++;
         }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Display, FIRST_BUFFER_LAYER } from '../../../../guacamole/display/display.js';
 import { parseInstructions, type Instruction } from '../../../../guacamole/index.js';
-import { GuacCanvas } from '../../../helpers/guac-canvas.js';
+import { BrowserDisplayModel } from '../../../helpers/browser-canvas.js';
 
 function solid(width: number, height: number, rgba: readonly number[]): { width: number; height: number; data: Uint8Array } {
   const data = new Uint8Array(width * height * 4);
@@ -65,10 +65,10 @@ describe('Display (buffers, paint, blit)', () => {
     assert.deepEqual(out[img]!.args.slice(1, 6), ['14', String(buf), 'image/png', '4', '0']);
     assert.deepEqual(out.filter((i) => i.opcode === 'copy').map(line), ['copy,-2,4,0,4,4,14,0,10,5', 'copy,-2,4,0,4,4,14,0,0,0']);
     // Replayed independently, the client shows what the display holds.
-    const canvas = new GuacCanvas();
+    const canvas = new BrowserDisplayModel();
     canvas.apply(out);
     assert.deepEqual(canvas.pixel(0, 11, 6), [200, 0, 0, 255]);
-    assert.equal(Buffer.compare(Buffer.from(canvas.layer(0).data), Buffer.from(display.surface.data)), 0);
+    assert.equal(Buffer.compare(Buffer.from(canvas.layer(0).read().data), Buffer.from(display.surface.data)), 0);
   });
 
   it('does not re-send buffer pixels once sent; a later frame only copies', () => {
@@ -96,7 +96,7 @@ describe('Display (buffers, paint, blit)', () => {
     display.attach({ write: (d) => (raw += d) }, true);
     const replay = parseInstructions(raw);
     assert.equal(line(replay[0]!), 'size,-2,8,8');
-    const canvas = new GuacCanvas();
+    const canvas = new BrowserDisplayModel();
     canvas.apply(replay);
     assert.deepEqual(canvas.pixel(buf, 1, 1), [0, 0, 200, 255]);
     assert.deepEqual(canvas.pixel(0, 3, 3), [0, 0, 200, 255]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Display } from '../../../../guacamole/display/display.js';
 import { parseInstructions, type Instruction } from '../../../../guacamole/index.js';
 import { GuacTerminal, type TerminalOptions } from '../../../../guacamole/terminal/terminal.js';
-import { GuacCanvas } from '../../../helpers/guac-canvas.js';
+import { BrowserDisplayModel } from '../../../helpers/browser-canvas.js';
 
 /** DejaVu Sans Mono at 12 pt, 96 dpi (16 px em): advance 1233/2048·16 → 10 px; ascent 15 + descent 4. */
 const CW = 10;
@@ -17,7 +17,7 @@ interface Harness {
   received: Instruction[];
   /** Instructions since the last call. */
   take(): Instruction[];
-  canvas: GuacCanvas;
+  canvas: BrowserDisplayModel;
   /** Writes, waits for the parser, renders and flushes one frame, replays it on the canvas. */
   frame(data: string): Promise<Instruction[]>;
 }
@@ -31,7 +31,7 @@ function harness(cols = 20, rows = 6, extra: Partial<TerminalOptions> = {}): Har
   const term = new GuacTerminal({ display, width: cols * CW, height: rows * CH, ...extra });
   harnesses.push(term);
   const received: Instruction[] = [];
-  const canvas = new GuacCanvas();
+  const canvas = new BrowserDisplayModel();
   let mark = 0;
   const h: Harness = {
     term,
@@ -62,16 +62,22 @@ function copies(instructions: readonly Instruction[], src: number): Instruction[
 }
 
 /** Every pixel of a cell. */
-function cellPixels(canvas: GuacCanvas, col: number, row: number, width = 1): number[][] {
+function cellPixels(canvas: BrowserDisplayModel, col: number, row: number, width = 1): number[][] {
   const out: number[][] = [];
-  for (let y = 0; y < CH; y++) for (let x = 0; x < CW * width; x++) out.push(canvas.pixel(0, col * CW + x, row * CH + y).slice(0, 3));
+  const layer = canvas.layer(0).read();
+  for (let y = 0; y < CH; y++) {
+    for (let x = 0; x < CW * width; x++) {
+      const i = ((row * CH + y) * layer.width + col * CW + x) * 4;
+      out.push([...layer.data.subarray(i, i + 3)]);
+    }
+  }
   return out;
 }
 
 function assertCanvasMatchesDisplay(h: Harness): void {
   const layer = h.canvas.layer(0);
   assert.equal(layer.width, h.display.surface.width);
-  assert.equal(Buffer.compare(Buffer.from(layer.data), Buffer.from(h.display.surface.data)), 0, 'replayed instructions equal the display');
+  assert.equal(Buffer.compare(Buffer.from(layer.read().data), Buffer.from(h.display.surface.data)), 0, 'replayed instructions equal the display');
 }
 
 describe('GuacTerminal', () => {
@@ -228,7 +234,7 @@ describe('GuacTerminal', () => {
       assertCanvasMatchesDisplay(h);
       const h2 = harness(30, 3);
       await h2.frame('abcdefghij\r\nklmnopqrst');
-      assert.deepEqual(h.canvas.layer(0).data, h2.canvas.layer(0).data, 'same picture as with a large cache');
+      assert.deepEqual(h.canvas.layer(0).read().data, h2.canvas.layer(0).read().data, 'same picture as with a large cache');
     });
 
     it('gives a joining user the glyph buffer as well as the screen', async () => {
@@ -237,7 +243,7 @@ describe('GuacTerminal', () => {
       let raw = '';
       h.display.attach({ write: (d) => (raw += d) }, true);
       const replay = parseInstructions(raw);
-      const canvas = new GuacCanvas();
+      const canvas = new BrowserDisplayModel();
       canvas.apply(replay);
       assert.ok(replay.some((i) => i.opcode === 'size' && Number(i.args[0]) === h.term.glyphs.layer));
       // The next frame copies from the buffer; the joiner's canvas must still match.
@@ -246,7 +252,7 @@ describe('GuacTerminal', () => {
       await h.term.settled();
       h.term.flush();
       canvas.apply(parseInstructions(raw));
-      assert.equal(Buffer.compare(Buffer.from(canvas.layer(0).data), Buffer.from(h.display.surface.data)), 0);
+      assert.equal(Buffer.compare(Buffer.from(canvas.layer(0).read().data), Buffer.from(h.display.surface.data)), 0);
     });
   });
 
