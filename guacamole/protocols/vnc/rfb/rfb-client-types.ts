@@ -4,12 +4,10 @@
  * `protocols/vnc/client.ts` turns those reports into display calls and Guacamole input into RFB messages.
  */
 
-/** Pixels as 8-bit RGBA, row-major, `width * height * 4` bytes; alpha is 255 except in cursors. */
-export interface RgbaImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
-}
+import type { RgbaImage } from '../../../display/surface.js';
+
+/** Pixels as 8-bit RGBA, row-major, `width * height * 4` bytes (the display's image type); alpha is 255 except in cursors. */
+export type { RgbaImage };
 
 export interface RfbClientEvents {
   /** The handshake finished: framebuffer size and desktop name from ServerInit. */
