@@ -1,21 +1,14 @@
 import type { ClusterCredentials } from '../db/index.js';
-import { createPveClient, describePveError } from '../pve/index.js';
+import { checkCluster } from '../jobs/index.js';
+import { PveConfigError } from '../pve/index.js';
 import { CliError, ExitCode } from './errors.js';
 
-/** Connects with the cluster's stored token and pinned CA; the PVE version on success, a one-line reason otherwise. */
+/** Connects with the cluster's stored token and pinned CA (the admin page's check): the PVE version, or a one-line reason. */
 export async function testCluster(cluster: ClusterCredentials): Promise<string> {
-  const client = createPveClient({
-    apiUrl: cluster.apiUrl,
-    tokenId: cluster.tokenId,
-    tokenSecret: cluster.tokenSecret,
-    caPem: cluster.caPem,
-  });
   try {
-    const version = await client.version();
-    return `${cluster.name}: Proxmox VE ${version.version} (release ${version.release}), token ${cluster.tokenId} accepted`;
+    return await checkCluster(cluster);
   } catch (err) {
-    throw new CliError(`${cluster.name}: ${describePveError(err)}`, ExitCode.Unavailable);
-  } finally {
-    await client.close();
+    const message = err instanceof Error ? err.message : String(err);
+    throw new CliError(message, err instanceof Error && err.cause instanceof PveConfigError ? ExitCode.Config : ExitCode.Unavailable);
   }
 }
