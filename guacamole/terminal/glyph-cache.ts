@@ -45,9 +45,11 @@ export class GlyphCache {
     return { hits: this.#hits, misses: this.#misses, evictions: this.#evictions, size: this.#slots.size };
   }
 
-  /** Draws the glyph at (x, y) of the default layer: a `copy` from the cache, rasterising it first if new. */
-  draw(chars: string, style: GlyphStyle, x: number, y: number): void {
-    const key = glyphKey(chars, style);
+  /**
+   * Draws the glyph at (x, y) of the default layer: a `copy` from the cache, rasterising it first if new.
+   * `key` is `glyphKey(chars, style)`, passed by callers that have it already.
+   */
+  draw(chars: string, style: GlyphStyle, x: number, y: number, key = glyphKey(chars, style)): void {
     let slot = this.#slots.get(key);
     if (slot !== undefined) {
       this.#hits++;

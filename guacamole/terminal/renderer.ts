@@ -164,7 +164,9 @@ export class TerminalRenderer {
         x = end;
         continue;
       }
-      this.glyphs.draw(cell.chars, { fg: cell.fg, bg: cell.bg, bold: cell.bold, underline: cell.underline, width: cell.width }, x * cw, py);
+      const style = { fg: cell.fg, bg: cell.bg, bold: cell.bold, underline: cell.underline, width: cell.width };
+      // The cell's key is its glyph key (cellKey), so the cache need not build it again.
+      this.glyphs.draw(cell.chars, style, x * cw, py, key);
       this.stats.glyphCopies++;
       x += cell.width;
     }
