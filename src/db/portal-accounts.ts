@@ -24,6 +24,13 @@ export interface Principal {
 
 export type TokenPurpose = 'verify_email' | 'reset_password';
 
+/**
+ * Guacamole's own rule for an account that may not be used now: disabled, or outside valid_from / valid_until
+ * (the console's admission applies the same rule, so the portal never shows what the tunnel would refuse).
+ */
+const UNUSABLE_NOW = `(u.disabled = 1 OR (u.valid_until IS NOT NULL AND u.valid_until < CURDATE())
+  OR (u.valid_from IS NOT NULL AND u.valid_from > CURDATE()))`;
+
 /** Portal accounts: login bookkeeping (failures, lockout), passwords, states and the tokens sent by mail. */
 export class PortalAccountRepository {
   constructor(private readonly db: DataSource) {}
@@ -31,7 +38,7 @@ export class PortalAccountRepository {
   async findLogin(name: string): Promise<LoginAccount | undefined> {
     const rows = (await this.db.query(
       `SELECT e.entity_id AS entityId, e.name, a.password_hash AS passwordHash,
-              IF(u.disabled = 1, 'disabled', a.state) AS state, a.email, a.email_verified_at AS emailVerifiedAt,
+              IF(${UNUSABLE_NOW}, 'disabled', a.state) AS state, a.email, a.email_verified_at AS emailVerifiedAt,
               a.failed_logins AS failedLogins, a.locked_until AS lockedUntil
          FROM guacamole_entity e
          JOIN guacamole_user u ON u.entity_id = e.entity_id
@@ -52,7 +59,7 @@ export class PortalAccountRepository {
 
   async principal(entityId: number): Promise<Principal | undefined> {
     const rows = (await this.db.query(
-      `SELECT e.entity_id AS entityId, e.name, IF(u.disabled = 1, 'disabled', COALESCE(a.state, 'active')) AS state,
+      `SELECT e.entity_id AS entityId, e.name, IF(${UNUSABLE_NOW}, 'disabled', COALESCE(a.state, 'active')) AS state,
               EXISTS (SELECT 1 FROM guacamole_system_permission p WHERE p.entity_id = e.entity_id AND p.permission = 'ADMINISTER') AS admin
          FROM guacamole_entity e
          JOIN guacamole_user u ON u.entity_id = e.entity_id

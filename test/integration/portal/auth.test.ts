@@ -55,6 +55,19 @@ describe('portal authentication', function () {
     assert.deepEqual((await audit('login')).at(-1), { actor: 'alice', result: 'success' });
   });
 
+  it("refuses an account outside Guacamole's valid_from / valid_until, like a disabled one", async () => {
+    await h.identities.createUser({ name: 'vera', password: PASSWORD });
+    const b = new PortalClient(h.url);
+    await h.db.query("UPDATE guacamole_user u JOIN guacamole_entity e USING (entity_id) SET u.valid_until = CURDATE() - INTERVAL 1 DAY WHERE e.name = 'vera'");
+    const expired = await b.login('vera', PASSWORD);
+    assert.notEqual(expired.status, 303);
+    assert.match(expired.text, /This account is disabled/);
+    await h.db.query("UPDATE guacamole_user u JOIN guacamole_entity e USING (entity_id) SET u.valid_until = NULL, u.valid_from = CURDATE() + INTERVAL 1 DAY WHERE e.name = 'vera'");
+    assert.match((await b.login('vera', PASSWORD)).text, /This account is disabled/);
+    await h.db.query("UPDATE guacamole_user u JOIN guacamole_entity e USING (entity_id) SET u.valid_from = CURDATE() WHERE e.name = 'vera'");
+    assert.equal((await b.login('vera', PASSWORD)).status, 303);
+  });
+
   it('locks an account after repeated failures, with a plain message, even for the right password', async () => {
     await h.identities.createUser({ name: 'dave', password: PASSWORD });
     const b = new PortalClient(h.url);
