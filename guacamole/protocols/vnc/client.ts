@@ -97,7 +97,7 @@ function wire(rfb: RfbClientLike, host: ProtocolHost, settings: VncSettings): Pr
     // While connecting, connect() reports the failure.
     if (phase !== 'open') return;
     phase = 'closed';
-    if (error) host.abort(error.guacStatus as GuacStatus, error.message);
+    if (error) host.abort(error.guacStatus, error.message);
     else host.end();
   });
 

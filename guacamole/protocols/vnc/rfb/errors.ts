@@ -2,6 +2,7 @@
  * RfbClientError: the one Error subclass of the RFB client. `code` is the stable contract code,
  * `guacStatus` the Guacamole status to report, `detail` a stable sub-code for protocol errors.
  */
+import { GuacStatus } from '../../../protocol/status.js';
 import type { RfbError } from './rfb-client-types.js';
 
 export type RfbErrorCode = RfbError['code'];
@@ -19,20 +20,20 @@ export type RfbErrorDetail =
   | 'SERVER_REFUSED';
 
 /** Guacamole status per code (guacd-protocol.md §3). */
-export const RFB_ERROR_STATUS: Readonly<Record<RfbErrorCode, number>> = {
-  RFB_CONNECT_FAILED: 0x0207, // UPSTREAM_NOT_FOUND
-  RFB_BAD_VERSION: 0x0203, // UPSTREAM_ERROR
-  RFB_NO_SECURITY_TYPE: 0x0203,
-  RFB_AUTH_FAILED: 0x0301, // CLIENT_UNAUTHORIZED
-  RFB_PASSWORD_REQUIRED: 0x0301,
-  RFB_PROTOCOL_ERROR: 0x0203,
-  RFB_CLOSED: 0x0203,
-  RFB_TIMEOUT: 0x0202, // UPSTREAM_TIMEOUT
+export const RFB_ERROR_STATUS: Readonly<Record<RfbErrorCode, GuacStatus>> = {
+  RFB_CONNECT_FAILED: GuacStatus.UPSTREAM_NOT_FOUND,
+  RFB_BAD_VERSION: GuacStatus.UPSTREAM_ERROR,
+  RFB_NO_SECURITY_TYPE: GuacStatus.UPSTREAM_ERROR,
+  RFB_AUTH_FAILED: GuacStatus.CLIENT_UNAUTHORIZED,
+  RFB_PASSWORD_REQUIRED: GuacStatus.CLIENT_UNAUTHORIZED,
+  RFB_PROTOCOL_ERROR: GuacStatus.UPSTREAM_ERROR,
+  RFB_CLOSED: GuacStatus.UPSTREAM_ERROR,
+  RFB_TIMEOUT: GuacStatus.UPSTREAM_TIMEOUT,
 };
 
 export class RfbClientError extends Error implements RfbError {
   readonly code: RfbErrorCode;
-  readonly guacStatus: number;
+  readonly guacStatus: GuacStatus;
   readonly detail: RfbErrorDetail | undefined;
 
   constructor(code: RfbErrorCode, message: string, options: { detail?: RfbErrorDetail; cause?: unknown } = {}) {

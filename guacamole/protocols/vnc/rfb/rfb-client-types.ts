@@ -5,6 +5,7 @@
  */
 
 import type { RgbaImage } from '../../../display/surface.js';
+import type { GuacStatus } from '../../../protocol/status.js';
 
 /** Pixels as 8-bit RGBA, row-major, `width * height * 4` bytes (the display's image type); alpha is 255 except in cursors. */
 export type { RgbaImage };
@@ -42,8 +43,8 @@ export interface RfbError extends Error {
     | 'RFB_PROTOCOL_ERROR'
     | 'RFB_CLOSED'
     | 'RFB_TIMEOUT';
-  /** 0x0203 UPSTREAM_ERROR, 0x0207 UPSTREAM_NOT_FOUND, 0x0301 CLIENT_UNAUTHORIZED, 0x0202 UPSTREAM_TIMEOUT … */
-  readonly guacStatus: number;
+  /** UPSTREAM_ERROR, UPSTREAM_NOT_FOUND, CLIENT_UNAUTHORIZED, UPSTREAM_TIMEOUT … */
+  readonly guacStatus: GuacStatus;
 }
 
 export interface RfbClientOptions {
