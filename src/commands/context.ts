@@ -19,6 +19,19 @@ export async function withDatabase<T>(command: Command, work: (db: DataSource, c
   }
 }
 
+/** Resolves once the first SIGINT or SIGTERM has been handled by `stop` (a long-running command's last step). */
+export function untilSignal(stop: (signal: NodeJS.Signals) => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      void stop(signal).then(resolve);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
 /**
  * A secret from standard input, without the final newline (for --password-stdin and friends): all of a pipe, or
  * one line typed at a terminal with echo off.

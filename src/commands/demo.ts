@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../log.js';
 import { runDemo, demoBanner } from '../demo/run-demo.js';
 import { DemoSetupError } from '../demo/private-mariadb.js';
+import { untilSignal } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 
 /** The checkout this command runs from (dist/src/commands → three levels up; src/commands under tsx → two). */
@@ -31,15 +32,9 @@ export function register(program: Command): void {
         throw err;
       }
       process.stdout.write(`${demoBanner(demo.url, root)}\n`);
-      await new Promise<void>((resolve) => {
-        const onSignal = (): void => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          say('stopping');
-          void demo.stop().then(resolve);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+      await untilSignal(() => {
+        say('stopping');
+        return demo.stop();
       });
       say('stopped');
     });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createGuacd } from '../../guacamole/index.js';
 import { createLogger } from '../log.js';
+import { untilSignal } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 
 const LEVELS: readonly LevelWithSilent[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -44,15 +45,9 @@ export function register(program: Command): void {
         const code = (err as NodeJS.ErrnoException).code;
         throw new CliError(`cannot listen on ${opts.bind}: ${code ?? (err as Error).message}`, ExitCode.Unavailable);
       }
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals): void => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          log.info(`${signal}: stopping`);
-          void guacd.stop().then(resolve);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+      await untilSignal((signal) => {
+        log.info(`${signal}: stopping`);
+        return guacd.stop();
       });
     });
 }

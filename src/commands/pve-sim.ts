@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { untilSignal } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { parseScenario, startPveSim, type Scenario } from '../pvesim/index.js';
 
@@ -70,14 +71,6 @@ export function register(program: Command): void {
       writeFileSync(caPath, sim.caPem);
       process.stdout.write(`pve-sim listening on ${sim.url}\nCA certificate: ${caPath}\n`);
       if (flags.password === undefined) process.stdout.write(`root@pam password: ${sim.rootPassword}\n`);
-      await new Promise<void>((resolve) => {
-        const onSignal = (): void => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          void sim.stop().then(resolve);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      await untilSignal(() => sim.stop());
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../log.js';
-import { configFrom } from './context.js';
+import { configFrom, untilSignal } from './context.js';
 import { startGateway } from './gateway.js';
 
 /** `earcandle serve`: the whole gateway until SIGINT or SIGTERM, which stop its parts in reverse order. */
@@ -14,15 +14,9 @@ export function register(program: Command): void {
       const gateway = await startGateway(config, log);
       log.info({ url: gateway.url }, 'EarCandle is serving');
       process.stdout.write(`EarCandle portal on ${gateway.url}\n`);
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals): void => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          log.info(`${signal}: stopping`);
-          void gateway.stop().then(resolve);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+      await untilSignal((signal) => {
+        log.info(`${signal}: stopping`);
+        return gateway.stop();
       });
     });
 }
