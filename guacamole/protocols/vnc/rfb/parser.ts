@@ -41,6 +41,8 @@ interface RectHeader {
 }
 
 const DEFAULT_MAX_CUT_TEXT = 16 * 1024 * 1024;
+/** Cursors are small pictures; a larger one is a server trying to make us allocate. */
+const MAX_CURSOR_SIZE = 256;
 
 export class Parser {
   private readonly queue = new ByteQueue();
@@ -255,9 +257,14 @@ export class Parser {
         const h = q.peek(4);
         if (!h) return undefined;
         const len = h.buf.readUInt32BE(h.off);
+        // ZRLE never needs more than the raw pixels plus a byte per 64×64 tile, before or after deflate.
+        const maxData = r.width * r.height * bpp + Math.ceil(r.width / 64) * Math.ceil(r.height / 64) + 1024;
+        if (len > maxData + (maxData >> 3) + 1024) {
+          throw protocolError('TOO_LARGE', `ZRLE rectangle of ${r.width}x${r.height} announces ${len} bytes`);
+        }
         const p = q.peek(4 + len);
         if (!p) return undefined;
-        const data = this.zrle.inflate(p.buf.subarray(p.off + 4, p.off + 4 + len));
+        const data = this.zrle.inflate(p.buf.subarray(p.off + 4, p.off + 4 + len), maxData);
         q.skip(4 + len);
         if (r.width === 0 || r.height === 0) return null;
         return this.area(r, Encoding.ZRLE, decodeZrle(data, r.width, r.height, this.conv));
@@ -291,6 +298,9 @@ export class Parser {
         };
       }
       case Encoding.Cursor: {
+        if (r.width > MAX_CURSOR_SIZE || r.height > MAX_CURSOR_SIZE) {
+          throw protocolError('TOO_LARGE', `a ${r.width}x${r.height} cursor is over ${MAX_CURSOR_SIZE}x${MAX_CURSOR_SIZE}`);
+        }
         const maskRow = (r.width + 7) >> 3;
         const n = r.width * r.height * bpp + maskRow * r.height;
         const p = q.peek(n);

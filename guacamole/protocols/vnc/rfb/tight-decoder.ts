@@ -113,7 +113,7 @@ export class TightDecoder {
     if (!p) return undefined;
     this.resetStreams(control);
     let data: Uint8Array = p.buf.subarray(p.off + dataOff, p.off + total);
-    if (rawSize >= MIN_TO_COMPRESS) data = this.streams[streamId]!.inflate(data);
+    if (rawSize >= MIN_TO_COMPRESS) data = this.streams[streamId]!.inflate(data, rawSize + 1024);
     if (data.length < rawSize) throw protocolError('BAD_SUBENCODING', 'Tight data is shorter than its rectangle');
     const palette: number[] = [];
     for (let i = 0; i < paletteSize; i++) palette.push(TightDecoder.readTpixel(conv, tpx, p.buf, p.off + header - (paletteSize - i) * tpx));

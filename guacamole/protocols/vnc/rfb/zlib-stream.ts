@@ -13,12 +13,18 @@ import { protocolError } from './errors.js';
 
 const WINDOW = 32 * 1024;
 
+/** The most one segment may inflate to by default: a 4096×4096 screen at 4 bytes a pixel, plus tile headers. */
+export const MAX_SEGMENT_OUTPUT = 4096 * 4096 * 4 + (1 << 20);
+
 export class ZlibStream {
   private window: Buffer = Buffer.alloc(0);
   private headerPending = 2;
 
-  /** Inflates the next segment of the stream. */
-  inflate(segment: Uint8Array): Buffer {
+  /**
+   * Inflates the next segment of the stream. `maxOutput` bounds what one segment may expand to (a rectangle
+   * can never need more than its pixels), so a hostile server cannot make the gateway inflate a zip bomb.
+   */
+  inflate(segment: Uint8Array, maxOutput = MAX_SEGMENT_OUTPUT): Buffer {
     let input = Buffer.from(segment.buffer, segment.byteOffset, segment.length);
     if (this.headerPending > 0) {
       const strip = Math.min(this.headerPending, input.length);
@@ -33,6 +39,7 @@ export class ZlibStream {
     try {
       out = inflateRawSync(input, {
         finishFlush: constants.Z_SYNC_FLUSH,
+        maxOutputLength: maxOutput,
         ...(this.window.length > 0 ? { dictionary: this.window } : {}),
       });
     } catch (err) {

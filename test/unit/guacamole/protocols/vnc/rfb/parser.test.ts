@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { deflateSync } from 'node:zlib';
 import {
   Encoding, Parser, RGB565, RGB888, RfbClientError, ServerMessageType, type FramebufferUpdate, type ServerMessage,
 } from '../../../../../../guacamole/protocols/vnc/rfb/index.js';
 import {
   bell, cat, colourMapEntries, copyRect, cursorRect, desktopSize, extendedDesktopSize, framebufferUpdate, lastRect,
-  px565, rawRect, rectHeader, rgbaOf, serverCutText, u8, type Rgb,
+  px565, rawRect, rectHeader, rgbaOf, serverCutText, u32, u8, type Rgb,
 } from '../../../../../helpers/rfb-fixtures.js';
 import { makeParser, parseBackToBack, parseEveryWay } from '../../../../../helpers/rfb-split.js';
 
@@ -148,6 +149,22 @@ describe('Parser', () => {
     it('rejects a rectangle outside the framebuffer', () => {
       expectError(() => make().push(framebufferUpdate([rawRect(15, 0, 2, 1, [R, G])])), 'RECT_OUT_OF_BOUNDS');
       expectError(() => make().push(framebufferUpdate([copyRect(0, 0, 4, 4, 14, 0)])), 'RECT_OUT_OF_BOUNDS');
+    });
+
+    it('rejects a ZRLE rectangle that announces more data than its pixels could need', () => {
+      // 4x4 pixels need at most 4*4*4 bytes + a tile byte; 16 MiB announced is a server trying to make us buffer it.
+      expectError(() => make().push(framebufferUpdate([cat(rectHeader(0, 0, 4, 4, 16), u32(16 * 1024 * 1024))])), 'TOO_LARGE');
+    });
+
+    it('rejects ZRLE data that inflates beyond its rectangle (a zip bomb)', () => {
+      const bomb = deflateSync(Buffer.alloc(1 << 20)); // 1 MiB of zeros in ~1 KB
+      assert.ok(bomb.length < 2048, 'the bomb is small enough to pass the announced-length check');
+      expectError(() => make().push(framebufferUpdate([cat(rectHeader(0, 0, 4, 4, 16), u32(bomb.length), bomb)])), 'ZLIB_ERROR');
+    });
+
+    it('rejects a cursor larger than 256x256', () => {
+      const big = new Parser({ pixelFormat: RGB888, width: 4096, height: 4096 });
+      expectError(() => big.push(framebufferUpdate([rectHeader(0, 0, 4096, 4096, -239)])), 'TOO_LARGE');
     });
 
     it('rejects a ServerCutText over the limit', () => {
