@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import mysql from 'mysql2/promise';
 import { migrations } from '../../../db/migrations/index.js';
 import { runCli, type CliResult } from '../../helpers/cli.js';
+import { freePort } from '../../helpers/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/mariadb.js';
 
 const KEY = 'b'.repeat(64);
@@ -14,14 +14,6 @@ function oneLineError(r: CliResult, code: number, pattern: RegExp): void {
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, got: ${r.stderr}`);
   assert.match(lines[0] as string, pattern);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 describe('earcandle foundation commands (real MariaDB)', function () {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { loadConfig } from '../../../src/config/index.js';
 import { migrateUp, openDatabase } from '../../../src/db/index.js';
 import { PROJECT_ROOT, runCli } from '../../helpers/cli.js';
+import { freePort } from '../../helpers/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/mariadb.js';
 
 /** `earcandle serve` starts the portal (and guacd, sync, runner) and stops cleanly on SIGTERM. */
@@ -20,20 +20,11 @@ describe('earcandle serve', function () {
     await testDb?.drop();
   });
 
-  /** A port that was free a moment ago (the config refuses port 0). */
-  const freePort = (): Promise<string> =>
-    new Promise((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as AddressInfo;
-        s.close(() => resolve(String(port)));
-      });
-    });
-
   const env = async (): Promise<Record<string, string>> => ({
     EARCANDLE_DB_URL: testDb.url,
     EARCANDLE_SECRETS_SESSION_SECRET: 'x'.repeat(40),
-    EARCANDLE_HTTP_PORT: await freePort(),
-    EARCANDLE_GUACD_PORT: await freePort(),
+    EARCANDLE_HTTP_PORT: String(await freePort()),
+    EARCANDLE_GUACD_PORT: String(await freePort()),
     EARCANDLE_LOG_LEVEL: 'warn',
   });
 
