@@ -2,21 +2,8 @@
  * A test-only RFB 3.8 client over TCP (written apart from src/console): VNC authentication, ClientInit,
  * ServerInit, Raw framebuffer updates. Used to talk to the bridge's loopback endpoint and to QEMU directly.
  */
-import { createCipheriv } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-
-function des(challenge: Buffer, password: string): Buffer {
-  const key = Buffer.alloc(8);
-  for (let i = 0; i < Math.min(8, password.length); i++) {
-    const c = password.charCodeAt(i);
-    let r = 0;
-    for (let b = 0; b < 8; b++) if (c & (1 << b)) r |= 1 << (7 - b);
-    key[i] = r;
-  }
-  const c = createCipheriv('des-ede3-ecb', Buffer.concat([key, key, key]), null);
-  c.setAutoPadding(false);
-  return Buffer.concat([c.update(challenge), c.final()]);
-}
+import { vncDesResponse } from '../vnc-des.js';
 
 export class RfbTcpClient {
   /** Every byte the server sent. */
@@ -68,7 +55,7 @@ export class RfbTcpClient {
     const types = [...(await this.read(n))];
     if (password !== undefined && types.includes(2)) {
       this.socket.write(Buffer.from([2]));
-      this.socket.write(des(await this.read(16), password));
+      this.socket.write(vncDesResponse(await this.read(16), password));
     } else {
       this.socket.write(Buffer.from([1]));
     }

@@ -1,19 +1,5 @@
-import { createCipheriv } from 'node:crypto';
 import WebSocket from 'ws';
-
-/** Test-only VNC DES response (guacd-protocol.md §9), written apart from the simulator's. */
-function desResponse(challenge: Buffer, password: string): Buffer {
-  const key = Buffer.alloc(8);
-  for (let i = 0; i < Math.min(8, password.length); i++) {
-    const c = password.charCodeAt(i);
-    let r = 0;
-    for (let b = 0; b < 8; b++) if (c & (1 << b)) r |= 1 << (7 - b);
-    key[i] = r;
-  }
-  const c = createCipheriv('des-ede3-ecb', Buffer.concat([key, key, key]), null);
-  c.setAutoPadding(false);
-  return Buffer.concat([c.update(challenge), c.final()]);
-}
+import { vncDesResponse } from '../vnc-des.js';
 
 /** Byte reader over WebSocket messages. */
 class WsReader {
@@ -80,7 +66,7 @@ export async function rfbFirstFrame(ws: WebSocket, password: string, maxUpdates 
   if (!types.includes(2)) throw new Error(`no VNC auth offered: ${types}`);
   ws.send(Buffer.from([2]));
   const challenge = await rd.read(16);
-  ws.send(desResponse(challenge, password));
+  ws.send(vncDesResponse(challenge, password));
   const result = (await rd.read(4)).readUInt32BE(0);
   if (result !== 0) {
     const len = (await rd.read(4)).readUInt32BE(0);
