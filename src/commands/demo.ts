@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { LOG_LEVELS } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { runDemo, demoBanner } from '../demo/run-demo.js';
 import { DemoSetupError } from '../demo/private-mariadb.js';
@@ -22,7 +23,11 @@ export function register(program: Command): void {
     )
     .action(async () => {
       const root = projectRoot();
-      const log = createLogger((process.env.EARCANDLE_LOG_LEVEL as 'info' | undefined) ?? 'warn', 'earcandle-demo');
+      const level = process.env.EARCANDLE_LOG_LEVEL ?? 'warn';
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+        throw new CliError(`log.level (EARCANDLE_LOG_LEVEL): expected one of ${LOG_LEVELS.join(', ')}, got "${level}"`, ExitCode.Config);
+      }
+      const log = createLogger(level as 'warn', 'earcandle-demo');
       const say = (line: string): void => void process.stderr.write(`[demo] ${line}\n`);
       let demo;
       try {

@@ -85,7 +85,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     });
     const queue = new JobQueue({ jobs, wake: () => runner.wake() });
 
-    const mailer = config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : undefined;
+    const mailer = config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl.reveal(), config.mail.from) : undefined;
     if (mailer) started.push({ name: 'mailer', stop: () => mailer.close() });
     const { deps, sessionStore, feed } = wirePortal({
       db,

@@ -8,8 +8,10 @@ export const ENV_PREFIX = 'EARCANDLE_';
 const NON_CONFIG_ENV = new Set(['EARCANDLE_CONFIG']);
 
 export type Config = Readonly<
-  Omit<ParsedConfig, 'db' | 'secrets'> & {
+  Omit<ParsedConfig, 'db' | 'secrets' | 'mail'> & {
     db: Readonly<{ url: Secret; poolSize: number }>;
+    /** The SMTP URL may carry a password (smtp://user:pass@host), so it is kept like a secret. */
+    mail: Readonly<{ smtpUrl?: Secret | undefined; from: string }>;
     secrets: Readonly<{
       sessionSecret?: Secret | undefined;
       consoleTokenKey?: Secret<Buffer> | undefined;
@@ -143,6 +145,7 @@ function wrapSecrets(c: ParsedConfig): Config {
   return {
     ...c,
     db: { url: new Secret(c.db.url), poolSize: c.db.poolSize },
+    mail: { from: c.mail.from, smtpUrl: c.mail.smtpUrl === undefined ? undefined : new Secret(c.mail.smtpUrl) },
     secrets: {
       sessionSecret: c.secrets.sessionSecret === undefined ? undefined : new Secret(c.secrets.sessionSecret),
       consoleTokenKey: c.secrets.consoleTokenKey === undefined ? undefined : new Secret(decodeKey(c.secrets.consoleTokenKey) as Buffer),

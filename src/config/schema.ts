@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** pino's levels, for log.level. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) =>
   typeof v === 'boolean' ? v : v === 'true' || v === '1' || v === 'yes',
@@ -99,7 +102,7 @@ export const configSchema = z
       .prefault({}),
     log: z
       .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        level: z.enum(LOG_LEVELS).default('info'),
       })
       .strict()
       .prefault({}),

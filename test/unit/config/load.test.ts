@@ -37,9 +37,17 @@ describe('loadConfig', () => {
   });
 
   it('never shows secrets when printed, logged or serialised', () => {
-    const c = loadConfig({ env: { ...base, EARCANDLE_SECRETS_ENCRYPTION_KEY: KEY, EARCANDLE_SECRETS_SESSION_SECRET: 's'.repeat(40) } });
+    const c = loadConfig({
+      env: {
+        ...base,
+        EARCANDLE_SECRETS_ENCRYPTION_KEY: KEY,
+        EARCANDLE_SECRETS_SESSION_SECRET: 's'.repeat(40),
+        EARCANDLE_MAIL_SMTP_URL: 'smtp://mailer:smtp-pw-42@127.0.0.1:2525',
+      },
+    });
     const shown = [inspect(c, { depth: 10 }), JSON.stringify(c), String(c.secrets.encryptionKey)].join('\n');
-    assert.ok(!shown.includes(KEY) && !shown.includes('s'.repeat(40)) && !shown.includes(':pw@'), shown);
+    assert.ok(!shown.includes(KEY) && !shown.includes('s'.repeat(40)) && !shown.includes(':pw@') && !shown.includes('smtp-pw-42'), shown);
+    assert.equal(c.mail.smtpUrl?.reveal(), 'smtp://mailer:smtp-pw-42@127.0.0.1:2525');
     assert.equal(requireSecret(c, 'encryptionKey').reveal().length, 32);
   });
 
