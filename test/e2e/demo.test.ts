@@ -11,13 +11,17 @@ import { freePort } from '../helpers/free-port.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-/** PIDs of every process in a process group. */
+/**
+ * PIDs of the live processes in a process group. Zombies are left out: they have exited, and only wait for
+ * this machine's init to reap them (it does so late).
+ */
 function groupMembers(pgid: number): number[] {
   try {
-    return execFileSync('ps', ['-o', 'pid=', '-g', String(pgid)], { encoding: 'utf8' })
+    return execFileSync('ps', ['-o', 'pid=,stat=', '-g', String(pgid)], { encoding: 'utf8' })
       .split('\n')
-      .map((s) => Number(s.trim()))
-      .filter((n) => n > 0);
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([pid, stat]) => Number(pid) > 0 && !stat?.startsWith('Z'))
+      .map(([pid]) => Number(pid));
   } catch {
     return [];
   }
@@ -113,7 +117,8 @@ describe('npm run demo from a clean clone (headless Chromium)', function () {
     process.kill(-pgid, 'SIGINT');
     const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);
     assert.notEqual(code, 'timeout', `the demo did not stop:\n${output.slice(-2000)}`);
-    await waitFor(() => (groupMembers(pgid).length === 0 ? true : undefined), 30_000, () => `left in the group: ${groupMembers(pgid).join(' ')}`);
+    await waitFor(() => (groupMembers(pgid).length === 0 ? true : undefined), 30_000, () =>
+      `left in the group: ${execFileSync('ps', ['-o', 'pid,stat,args', '-p', groupMembers(pgid).join(',') || '0'], { encoding: 'utf8' })}`);
     assert.deepEqual(processesMentioning(clone), [], 'no process of the clone is left');
     const stateFile = path.join(clone, '.earcandle', 'demo', 'state.json');
     assert.ok(existsSync(stateFile) && JSON.parse(readFileSync(stateFile, 'utf8')).userPassword === userPassword, 'state kept for the next run');
