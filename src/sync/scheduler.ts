@@ -21,10 +21,12 @@ export class SyncScheduler {
     private readonly onResult: (r: ClusterSyncResult) => void = () => {},
   ) {}
 
+  /** Starts the periodic passes; sync.intervalSeconds = 0 turns them off (requestSync still works). */
   start(): void {
     if (this.#state === STOPPED || this.#timer) return;
-    const everyMs = Math.max(1, this.deps.config.sync.intervalSeconds) * 1000;
-    this.#timer = setInterval(() => this.#tick(), everyMs);
+    const seconds = this.deps.config.sync.intervalSeconds;
+    if (seconds === 0) return;
+    this.#timer = setInterval(() => this.#tick(), seconds * 1000);
     this.#timer.unref();
     setImmediate(() => this.#tick()).unref();
   }
