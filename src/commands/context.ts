@@ -22,10 +22,19 @@ export async function withDatabase<T>(command: Command, work: (db: DataSource, c
 /** Resolves once the first SIGINT or SIGTERM has been handled by `stop` (a long-running command's last step). */
 export function untilSignal(stop: (signal: NodeJS.Signals) => Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
+    let stopping = false;
+    // Ctrl-C reaches a whole process group, and wrappers (npm, the demo's bootstrap) forward it again: a second
+    // SIGINT/SIGTERM must not kill the process half-way through stopping what it started.
     const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      void stop(signal).then(resolve);
+      if (stopping) return;
+      stopping = true;
+      void stop(signal)
+        .catch((err: unknown) => void process.stderr.write(`earcandle: stopping failed: ${err instanceof Error ? err.message : String(err)}\n`))
+        .then(() => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve();
+        });
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
