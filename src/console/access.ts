@@ -3,12 +3,8 @@
  * connection for the way in, the user (still enabled?) and whether the user may use that connection (READ
  * through the user or an enabled group, or ADMINISTER), exactly as the portal decides it.
  */
-import type { DataSource } from 'typeorm';
+import { ATTR_KIND, ATTR_VM_ID, type DataSource } from '../db/index.js';
 import type { ConsoleKind } from './token.js';
-
-/** Guacamole connection attributes written by sync. */
-const ATTR_VM_ID = 'earcandle-vm-id';
-const ATTR_KIND = 'earcandle-kind';
 
 export interface ConsoleVm {
   id: number;
