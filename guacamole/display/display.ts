@@ -6,7 +6,8 @@
  */
 import { encode } from '../protocol/encoder.js';
 import { CompositeMode } from '../protocol/instructions.js';
-import { encodeJpeg, encodePng, hasPalette, isOpaque, jpegQuality, pngOptimality, solidColor } from './encoders.js';
+import { decodeImage, ImageDecodeError } from './decoders.js';
+import { encodeJpeg, encodePng, hasPalette, isOpaque, jpegQuality, pngOptimality, solidColor, type ImageMimetype } from './encoders.js';
 import { frameRects } from './dirty.js';
 import { HeatMap } from './heat-map.js';
 import { imageInstructions } from './image-stream.js';
@@ -55,6 +56,8 @@ export class Display {
   readonly surface = new Surface();
   readonly #heat = new HeatMap();
   readonly #sinks = new Map<DisplaySink, SinkState>();
+  /** The client takes JPEG (`image` handshake); `#jpeg` is whether this display may make JPEGs itself. */
+  readonly #clientJpeg: boolean;
   #jpeg: boolean;
   readonly #maxAhead: number;
   readonly #maxWaitMs: number;
@@ -72,7 +75,8 @@ export class Display {
   #nextBuffer = FIRST_BUFFER_LAYER;
 
   constructor(options: DisplayOptions = {}) {
-    this.#jpeg = (options.imageMimetypes ?? []).includes('image/jpeg');
+    this.#clientJpeg = (options.imageMimetypes ?? []).includes('image/jpeg');
+    this.#jpeg = this.#clientJpeg;
     this.#maxAhead = options.maxFramesAhead ?? 2;
     this.#maxWaitMs = options.maxWaitMs ?? 2000;
     this.#now = options.now ?? Date.now;
@@ -104,6 +108,23 @@ export class Display {
     this.#heat.resize(width, height);
   }
   put(x: number, y: number, image: RgbaImage): void {
+    this.surface.put(x, y, image);
+  }
+  /**
+   * A finished, opaque PNG or JPEG of exactly `width`×`height` from the remote server. A client that
+   * takes the format gets the bytes as they are (no decoding, no encoding); otherwise it is decoded here.
+   */
+  putImage(x: number, y: number, width: number, height: number, mimetype: ImageMimetype, data: Uint8Array): void {
+    const takes = mimetype === 'image/png' || this.#clientJpeg;
+    if (takes && this.surface.putEncoded({ x, y, width, height }, mimetype, data)) return;
+    let image: RgbaImage;
+    try {
+      image = decodeImage(mimetype, data);
+    } catch (err) {
+      // A broken image leaves the area as it was, as a browser would.
+      if (err instanceof ImageDecodeError) return;
+      throw err;
+    }
     this.surface.put(x, y, image);
   }
   fill(x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]): void {
@@ -348,5 +369,7 @@ function opInstructions(layer: number, op: SurfaceOp): string {
       );
     case 'blit':
       return encode.copy(op.srcLayer, op.sx, op.sy, op.width, op.height, CompositeMode.OVER, layer, op.dx, op.dy);
+    case 'image':
+      return imageInstructions(CompositeMode.OVER, layer, op.mimetype, op.x, op.y, op.data);
   }
 }

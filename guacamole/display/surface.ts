@@ -1,10 +1,17 @@
 /**
  * One layer's pixels (8-bit RGBA, row-major) and what changed since the last flush:
  * dirty rectangles, to be sent as images or fills with their final pixels, and the moves
- * (CopyRect) to be replayed by the client in order before them.
+ * (CopyRect), fills and finished images to be replayed by the client in order before them.
+ *
+ * A finished image (a PNG or JPEG the remote server made) goes to the client as it is and its pixels
+ * are decoded only when someone needs them (a read, a draw over it, a joining user): until then it
+ * waits in `#deferred` with the fills drawn over it, in order. An image or fill that covers an earlier
+ * deferred one makes decoding that one unnecessary, so a screen that keeps changing is never decoded.
  */
+import { decodeImage, ImageDecodeError } from './decoders.js';
 import { DirtyRegion } from './dirty.js';
-import { clip, isEmpty, type Rect } from './rect.js';
+import type { ImageMimetype } from './encoders.js';
+import { clip, intersects, isEmpty, union, type Rect } from './rect.js';
 
 export interface RgbaImage {
   readonly width: number;
@@ -52,7 +59,30 @@ export interface BlitOp {
   readonly dy: number;
 }
 
-export type SurfaceOp = MoveOp | ResizeOp | FillOp | BlitOp;
+/** A finished image drawn on the client as it is (`img` stream with these bytes). */
+export interface ImageOp {
+  readonly kind: 'image';
+  readonly x: number;
+  readonly y: number;
+  readonly mimetype: ImageMimetype;
+  readonly data: Uint8Array;
+}
+
+export type SurfaceOp = MoveOp | ResizeOp | FillOp | BlitOp | ImageOp;
+
+/** Drawing already queued for the client whose pixels are not in the surface yet. */
+type DeferredDraw =
+  | { readonly kind: 'image'; readonly rect: Rect; readonly mimetype: ImageMimetype; readonly data: Uint8Array }
+  | { readonly kind: 'fill'; readonly rect: Rect; readonly rgba: readonly [number, number, number, number] };
+
+/** Past either bound the deferred images are decoded anyway, so memory stays bounded. */
+const MAX_DEFERRED_DRAWS = 256;
+const MAX_DEFERRED_BYTES = 8 * 1024 * 1024;
+
+function contains(outer: Rect, inner: Rect): boolean {
+  return inner.x >= outer.x && inner.y >= outer.y &&
+    inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+}
 
 export class Surface {
   #width: number;
@@ -61,6 +91,11 @@ export class Surface {
   readonly dirty = new DirtyRegion();
   /** Moves and resizes in the order they happened; sent before the dirty rectangles. */
   #ops: SurfaceOp[] = [];
+  #deferred: DeferredDraw[] = [];
+  /** The union of the deferred draws' rectangles, for a quick "does this touch them" test. */
+  #deferredBounds: Rect | undefined;
+  /** Images that failed to decode when their pixels were needed (their area keeps its old pixels). */
+  #undecodable = 0;
 
   constructor(width = 0, height = 0) {
     this.#width = width;
@@ -74,13 +109,23 @@ export class Surface {
   get height(): number {
     return this.#height;
   }
+  /** The pixels, with every deferred image decoded into them. */
   get data(): Uint8Array {
+    this.#settle();
     return this.#data;
+  }
+  /** Finished images still waiting to be decoded (for tests and metrics). */
+  get deferredDraws(): number {
+    return this.#deferred.length;
+  }
+  get undecodableImages(): number {
+    return this.#undecodable;
   }
 
   /** Resizes, keeping the pixels that still fit; new areas are transparent black. */
   resize(width: number, height: number): void {
     if (width === this.#width && height === this.#height) return;
+    this.#settle();
     const next = new Uint8Array(width * height * 4);
     const rowBytes = Math.min(width, this.#width) * 4;
     for (let y = 0; y < Math.min(height, this.#height); y++) {
@@ -97,18 +142,33 @@ export class Surface {
   put(x: number, y: number, image: RgbaImage): void {
     const r = clip({ x, y, width: image.width, height: image.height }, this.#width, this.#height);
     if (r.width <= 0 || r.height <= 0) return;
-    const srcX = r.x - x;
-    for (let row = 0; row < r.height; row++) {
-      const src = ((r.y - y + row) * image.width + srcX) * 4;
-      this.#data.set(image.data.subarray(src, src + r.width * 4), ((r.y + row) * this.#width + r.x) * 4);
-    }
+    this.#settle(r);
+    this.#write(x, y, image);
     this.dirty.add(r);
   }
 
-  /** Fills a rectangle with one colour. */
+  /** Fills a rectangle with one colour (over deferred images: queued as a fill, see `paint`). */
   fill(x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]): void {
+    if (this.#deferredBounds && intersects(this.#deferredBounds, { x, y, width, height })) {
+      this.paint(x, y, width, height, rgba);
+      return;
+    }
     const r = this.#fillPixels(x, y, width, height, rgba);
     if (r) this.dirty.add(r);
+  }
+
+  /**
+   * Queues a finished image (PNG or JPEG of exactly `rect`'s size) to go to the client as it is, its
+   * pixels decoded only when needed. Returns false, doing nothing, when it cannot be sent that way: the
+   * rectangle is not wholly inside the surface, or it overlaps pixels of this frame that will be sent
+   * from the surface after the queued operations (the caller then decodes and `put`s it).
+   */
+  putEncoded(rect: Rect, mimetype: ImageMimetype, data: Uint8Array): boolean {
+    if (isEmpty(rect) || !contains({ x: 0, y: 0, width: this.#width, height: this.#height }, rect)) return false;
+    if (this.dirty.intersects(rect)) return false;
+    this.#ops.push({ kind: 'image', x: rect.x, y: rect.y, mimetype, data });
+    this.#defer({ kind: 'image', rect, mimetype, data });
+    return true;
   }
 
   /**
@@ -116,8 +176,13 @@ export class Surface {
    * marking it dirty (text terminals clear and paint backgrounds this way).
    */
   paint(x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]): void {
-    const r = this.#fillPixels(x, y, width, height, rgba);
-    if (r) this.#ops.push({ kind: 'fill', x: r.x, y: r.y, width: r.width, height: r.height, rgba: [rgba[0], rgba[1], rgba[2], rgba[3]] });
+    const r = clip({ x, y, width, height }, this.#width, this.#height);
+    if (isEmpty(r)) return;
+    const colour = [rgba[0], rgba[1], rgba[2], rgba[3]] as const;
+    // Over deferred images the fill waits its turn (an opaque one may even spare their decoding).
+    if (this.#deferredBounds && intersects(this.#deferredBounds, r)) this.#defer({ kind: 'fill', rect: r, rgba: colour });
+    else this.#fillPixels(r.x, r.y, r.width, r.height, colour);
+    this.#ops.push({ kind: 'fill', x: r.x, y: r.y, width: r.width, height: r.height, rgba: colour });
   }
 
   /** Sets the pixels of a rectangle, clipped to the surface; the clipped rectangle, or undefined when empty. */
@@ -141,6 +206,7 @@ export class Surface {
     width = Math.min(width, this.#width - dx, src.width - sx);
     height = Math.min(height, this.#height - dy, src.height - sy);
     if (width <= 0 || height <= 0 || sx < 0 || sy < 0) return;
+    this.#settle({ x: dx, y: dy, width, height });
     // Pixel by pixel through 32-bit views: no per-row allocation (terminals blit thousands of glyphs a frame).
     const from = new Uint32Array(src.data.buffer, src.data.byteOffset, src.data.byteLength >> 2);
     const to = new Uint32Array(this.#data.buffer, this.#data.byteOffset, this.#data.byteLength >> 2);
@@ -167,6 +233,7 @@ export class Surface {
     if (width <= 0 || height <= 0) return;
     const s: Rect = { x: sx, y: sy, width, height };
     const dst: Rect = { x: dx, y: dy, width, height };
+    this.#settle(union(s, dst));
     const stride = this.#width * 4;
     const rows: Uint8Array[] = [];
     for (let j = 0; j < s.height; j++) {
@@ -197,6 +264,7 @@ export class Surface {
 
   /** Copies a rectangle's pixels out as a tightly packed RGBA image. */
   read(r: Rect): RgbaImage {
+    this.#settle(r);
     const out = new Uint8Array(r.width * r.height * 4);
     const stride = this.#width * 4;
     for (let j = 0; j < r.height; j++) {
@@ -205,5 +273,55 @@ export class Surface {
     }
     return { width: r.width, height: r.height, data: out };
   }
-}
 
+  /** Adds a deferred draw; earlier ones it covers whole are dropped (deferred draws are all opaque). */
+  #defer(draw: DeferredDraw): void {
+    const kept: DeferredDraw[] = [];
+    let bytes = 0;
+    for (const d of this.#deferred) {
+      if (contains(draw.rect, d.rect)) continue;
+      kept.push(d);
+      if (d.kind === 'image') bytes += d.data.byteLength;
+    }
+    kept.push(draw);
+    if (draw.kind === 'image') bytes += draw.data.byteLength;
+    this.#deferred = kept;
+    this.#deferredBounds = kept.map((d) => d.rect).reduce(union);
+    if (kept.length > MAX_DEFERRED_DRAWS || bytes > MAX_DEFERRED_BYTES) this.#settle();
+  }
+
+  /** Decodes and draws every deferred draw, in order, if any of them touches `r` (or `r` is not given). */
+  #settle(r?: Rect): void {
+    if (!this.#deferredBounds) return;
+    if (r && !intersects(this.#deferredBounds, r)) return;
+    const draws = this.#deferred;
+    this.#deferred = [];
+    this.#deferredBounds = undefined;
+    for (const d of draws) {
+      if (d.kind === 'fill') {
+        this.#fillPixels(d.rect.x, d.rect.y, d.rect.width, d.rect.height, d.rgba);
+        continue;
+      }
+      let image: RgbaImage;
+      try {
+        image = decodeImage(d.mimetype, d.data);
+      } catch (err) {
+        if (!(err instanceof ImageDecodeError)) throw err;
+        this.#undecodable++;
+        continue;
+      }
+      this.#write(d.rect.x, d.rect.y, image);
+    }
+  }
+
+  /** Copies `image` into the pixels at (x, y), clipped; marks nothing. */
+  #write(x: number, y: number, image: RgbaImage): void {
+    const r = clip({ x, y, width: image.width, height: image.height }, this.#width, this.#height);
+    if (isEmpty(r)) return;
+    const srcX = r.x - x;
+    for (let row = 0; row < r.height; row++) {
+      const src = ((r.y - y + row) * image.width + srcX) * 4;
+      this.#data.set(image.data.subarray(src, src + r.width * 4), ((r.y + row) * this.#width + r.x) * 4);
+    }
+  }
+}

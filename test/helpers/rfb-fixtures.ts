@@ -173,6 +173,9 @@ export const tight = {
   fill: (x: number, y: number, w: number, h: number, c: Rgb): Buffer => cat(rectHeader(x, y, w, h, 7), u8(0x80), tpx(c)),
   jpeg: (x: number, y: number, w: number, h: number, jpegData: Buffer): Buffer =>
     cat(rectHeader(x, y, w, h, 7), u8(0x90), compactLength(jpegData.length), jpegData),
+  /** Tight PNG (encoding -260): compression type 0xA, then the PNG file. */
+  png: (x: number, y: number, w: number, h: number, pngData: Buffer): Buffer =>
+    cat(rectHeader(x, y, w, h, -260), u8(0xa0), compactLength(pngData.length), pngData),
   /** Basic compression, copy filter, on zlib stream `stream` (compressed with `z` when 12 bytes or more). */
   copy: async (x: number, y: number, w: number, h: number, pixels: Rgb[], z: ZrleWriter, stream = 0): Promise<Buffer> => {
     const data = cat(...pixels.map(tpx));

@@ -1,5 +1,6 @@
 /** RFB framebuffer events → the shared display (guacd's protocols/vnc/display.c and cursor.c). */
 import type { EventEmitter } from 'node:events';
+import { decodeImage } from '../../display/decoders.js';
 import type { Display } from '../../display/display.js';
 import type { RgbaImage } from '../../display/surface.js';
 import type { RfbClientEventMap } from './rfb/index.js';
@@ -23,6 +24,10 @@ export function drawRfbInto(rfb: RfbDrawingEvents, display: Display, settings: P
   const swap = settings.swapRedBlue;
   rfb.on('resize', ({ width, height }) => display.resize(width, height));
   rfb.on('pixels', (x, y, image) => display.put(x, y, swap ? swapImage(image) : image));
+  rfb.on('image', (x, y, width, height, mimetype, data) => {
+    if (swap) display.put(x, y, swapImage(decodeImage(mimetype, data)));
+    else display.putImage(x, y, width, height, mimetype, data);
+  });
   rfb.on('fill', (x, y, width, height, rgba) =>
     display.fill(x, y, width, height, swap ? [rgba[2], rgba[1], rgba[0], rgba[3]] : rgba),
   );

@@ -59,7 +59,7 @@ export type VncArgName = (typeof VNC_ARG_NAMES)[number];
 export const CLIPBOARD_ENCODINGS = ['ISO8859-1', 'UTF-8', 'UTF-16', 'CP1252'] as const;
 export type ClipboardEncoding = (typeof CLIPBOARD_ENCODINGS)[number];
 
-export const RFB_ENCODINGS = ['zrle', 'tight', 'hextile', 'copyrect', 'raw'] as const;
+export const RFB_ENCODINGS = ['tightpng', 'zrle', 'tight', 'hextile', 'copyrect', 'raw'] as const;
 export type RfbEncodingName = (typeof RFB_ENCODINGS)[number];
 
 export interface VncSettings {

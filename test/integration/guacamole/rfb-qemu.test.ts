@@ -1,6 +1,7 @@
 /** The RFB client against real QEMU (test-components.md §3): auth, first frame, ZRLE = Raw, input. */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { decodeImage } from '../../../guacamole/display/decoders.js';
 import { Encoding, RfbClient, RfbClientError, type RfbClientOptions } from '../../../guacamole/protocols/vnc/rfb/index.js';
 import { qemuAvailable, startQemu, type QemuVm } from '../../helpers/qemu.js';
 
@@ -8,6 +9,8 @@ import { qemuAvailable, startQemu, type QemuVm } from '../../helpers/qemu.js';
 class Screen {
   data: Uint8Array;
   frames = 0;
+  /** Finished PNG/JPEG images received (Tight PNG). */
+  images = 0;
   constructor(public width: number, public height: number) {
     this.data = new Uint8Array(width * height * 4);
   }
@@ -15,6 +18,13 @@ class Screen {
   attach(client: RfbClient): this {
     client.on('resize', ({ width, height }) => { this.width = width; this.height = height; this.data = new Uint8Array(width * height * 4); });
     client.on('pixels', (x, y, img) => {
+      for (let r = 0; r < img.height; r++) {
+        this.data.set(img.data.subarray(r * img.width * 4, (r + 1) * img.width * 4), ((y + r) * this.width + x) * 4);
+      }
+    });
+    client.on('image', (x, y, _w, _h, mimetype, data) => {
+      this.images++;
+      const img = decodeImage(mimetype, data);
       for (let r = 0; r < img.height; r++) {
         this.data.set(img.data.subarray(r * img.width * 4, (r + 1) * img.width * 4), ((y + r) * this.width + x) * 4);
       }
@@ -98,7 +108,7 @@ describe('RfbClient against QEMU', function () {
       assert.ok((client.rectCounts.get(Encoding.ZRLE) ?? 0) > 0, 'QEMU used ZRLE');
     });
 
-    it('decodes ZRLE, Tight and Hextile to the same pixels as a Raw-only connection', async () => {
+    it('decodes ZRLE, Tight, Tight PNG and Hextile to the same pixels as a Raw-only connection', async () => {
       // Let SeaBIOS finish drawing, then freeze the guest so every client sees the same screen.
       const probe = await connect(vm, { encodings: ['raw'] });
       clients.push(probe.client);
@@ -110,6 +120,7 @@ describe('RfbClient against QEMU', function () {
           raw: await connect(vm, { encodings: ['raw'] }),
           zrle: await connect(vm, { encodings: ['zrle'] }),
           tight: await connect(vm, { encodings: ['tight'] }),
+          tightpng: await connect(vm, { encodings: ['tightpng'] }),
           hextile: await connect(vm, { encodings: ['hextile'] }),
         };
         clients.push(...Object.values(views).map((v) => v.client));
@@ -119,10 +130,11 @@ describe('RfbClient against QEMU', function () {
         assert.ok(used('zrle', Encoding.ZRLE) > 0, 'ZRLE negotiated');
         assert.ok(used('tight', Encoding.Tight) > 0, 'Tight negotiated');
         assert.ok(used('hextile', Encoding.Hextile) > 0, 'Hextile negotiated');
+        assert.ok(used('tightpng', Encoding.TightPng) > 0 && views.tightpng.screen.images > 0, 'Tight PNG negotiated, PNGs received');
         assert.equal(used('raw', Encoding.ZRLE) + used('raw', Encoding.Tight) + used('raw', Encoding.Hextile), 0);
         const raw = views.raw.screen;
         assert.deepEqual([raw.width, raw.height], [720, 400]);
-        for (const name of ['zrle', 'tight', 'hextile'] as const) {
+        for (const name of ['zrle', 'tight', 'tightpng', 'hextile'] as const) {
           const s = views[name].screen;
           assert.deepEqual([s.width, s.height], [720, 400]);
           assert.ok(Buffer.from(s.data).equals(Buffer.from(raw.data)), `${name} pixels equal Raw pixels`);

@@ -124,7 +124,24 @@ export interface CursorRect {
   readonly image: RgbaImage;
 }
 
-export type Rectangle = PixelsRect | FillRect | CopyRect | DesktopSizeRect | CursorRect;
+/**
+ * A rectangle the server sent as a finished image (Tight PNG, Tight JPEG): the bytes as they came, not
+ * decoded, so the display can pass them on to a client that renders that format itself.
+ */
+export interface EncodedImageRect {
+  readonly kind: 'image';
+  readonly encoding: Encoding;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly mimetype: EncodedImageType;
+  readonly data: Uint8Array;
+}
+
+export type EncodedImageType = 'image/png' | 'image/jpeg';
+
+export type Rectangle = PixelsRect | FillRect | CopyRect | DesktopSizeRect | CursorRect | EncodedImageRect;
 
 export interface FramebufferUpdate {
   readonly type: ServerMessageType.FramebufferUpdate;

@@ -11,6 +11,7 @@ import {
   type ColourMapEntry, type Rectangle, type ServerMessage, type Screen,
 } from './messages.js';
 import { PixelConverter, allocImage, unpackRgba, type PixelFormat } from './pixel-format.js';
+import { encodedImageSize } from '../../../display/decoders.js';
 import { TightDecoder } from './tight-decoder.js';
 import { ZlibStream } from './zlib-stream.js';
 import { decodeZrle, type DecodedArea } from './zrle-decoder.js';
@@ -269,10 +270,20 @@ export class Parser {
         if (r.width === 0 || r.height === 0) return null;
         return this.area(r, Encoding.ZRLE, decodeZrle(data, r.width, r.height, this.conv));
       }
-      case Encoding.Tight: {
+      case Encoding.Tight:
+      case Encoding.TightPng: {
         this.checkBounds(r);
         const d = this.tight.feed(q, r.width, r.height, this.conv);
-        return d && this.area(r, Encoding.Tight, d);
+        if (!d) return undefined;
+        if ('mimetype' in d) {
+          const size = encodedImageSize(d.mimetype, d.data);
+          if (!size || size.width !== r.width || size.height !== r.height) {
+            const got = size ? `${size.width}x${size.height}` : 'not a valid image';
+            throw protocolError('BAD_SUBENCODING', `Tight ${d.mimetype} data is ${got}, its rectangle is ${r.width}x${r.height}`);
+          }
+          return { kind: 'image', encoding: r.encoding, x: r.x, y: r.y, width: r.width, height: r.height, mimetype: d.mimetype, data: d.data };
+        }
+        return this.area(r, r.encoding, d);
       }
       case Encoding.DesktopSize:
         this.setSize(r.width, r.height);

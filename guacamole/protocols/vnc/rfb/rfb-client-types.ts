@@ -17,6 +17,11 @@ export interface RfbClientEvents {
   resize: (size: { width: number; height: number }) => void;
   /** New pixels for a rectangle (raw, ZRLE, Tight … already decoded). */
   pixels: (x: number, y: number, image: RgbaImage) => void;
+  /**
+   * A finished PNG or JPEG image of a rectangle (Tight PNG / Tight JPEG), not decoded: opaque, exactly
+   * `width`×`height`, in the server's colours.
+   */
+  image: (x: number, y: number, width: number, height: number, mimetype: 'image/png' | 'image/jpeg', data: Uint8Array) => void;
   /** A rectangle filled with one colour (solid ZRLE/Tight tiles, RRE/Hextile backgrounds). */
   fill: (x: number, y: number, width: number, height: number, rgba: readonly [number, number, number, number]) => void;
   /** CopyRect: the area at (srcX, srcY) moved to (x, y). */
@@ -52,7 +57,7 @@ export interface RfbClientOptions {
   port: number;
   password?: string | undefined;
   /** Preferred encodings, best first; the client always adds raw, CopyRect and the pseudo-encodings it supports. */
-  encodings?: readonly ('zrle' | 'tight' | 'hextile' | 'copyrect' | 'raw')[];
+  encodings?: readonly ('tightpng' | 'zrle' | 'tight' | 'hextile' | 'copyrect' | 'raw')[];
   /** Send SetPixelFormat for 8/16/24-bit colour; 24 (true colour) by default. */
   colorDepth?: 8 | 16 | 24 | 32;
   /** Ask for the remote cursor as pseudo-encoding (true) or let the server draw it into the framebuffer. */

@@ -28,6 +28,7 @@ export const enum RfbClientState {
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
 const ENCODING_NUMBERS: Readonly<Record<NonNullable<RfbClientOptions['encodings']>[number], Encoding>> = {
+  tightpng: Encoding.TightPng,
   zrle: Encoding.ZRLE,
   tight: Encoding.Tight,
   hextile: Encoding.Hextile,
@@ -35,9 +36,15 @@ const ENCODING_NUMBERS: Readonly<Record<NonNullable<RfbClientOptions['encodings'
   raw: Encoding.Raw,
 };
 
+/**
+ * Tight PNG first: QEMU (so every Proxmox console) and libvncserver then send finished PNG images that
+ * go to the browser as they are, with no decoding or encoding in between; servers without it pick ZRLE.
+ */
+export const DEFAULT_ENCODINGS = ['tightpng', 'zrle', 'tight', 'hextile', 'copyrect', 'raw'] as const;
+
 /** The SetEncodings list: preferred encodings, then CopyRect, Raw and the pseudo-encodings. */
 export function encodingList(options: Pick<RfbClientOptions, 'encodings' | 'remoteCursor'>): Encoding[] {
-  const preferred = options.encodings ?? ['zrle', 'hextile', 'copyrect', 'raw'];
+  const preferred = options.encodings ?? DEFAULT_ENCODINGS;
   const list: Encoding[] = [];
   const add = (e: Encoding): void => {
     if (!list.includes(e)) list.push(e);
@@ -247,8 +254,7 @@ export class RfbClient extends EventEmitter<RfbClientEventMap> implements RfbCli
   }
 
   private rectangle(r: Rectangle): void {
-    const encoding = r.kind === 'pixels' || r.kind === 'fill' || r.kind === 'desktopSize' ? r.encoding
-      : r.kind === 'copy' ? Encoding.CopyRect : Encoding.Cursor;
+    const encoding = r.kind === 'copy' ? Encoding.CopyRect : r.kind === 'cursor' ? Encoding.Cursor : r.encoding;
     this.rectCounts.set(encoding, (this.rectCounts.get(encoding) ?? 0) + 1);
     switch (r.kind) {
       case 'pixels':
@@ -256,6 +262,9 @@ export class RfbClient extends EventEmitter<RfbClientEventMap> implements RfbCli
         break;
       case 'fill':
         this.emit('fill', r.x, r.y, r.width, r.height, r.rgba);
+        break;
+      case 'image':
+        this.emit('image', r.x, r.y, r.width, r.height, r.mimetype, r.data);
         break;
       case 'copy':
         this.emit('copy', r.srcX, r.srcY, r.width, r.height, r.x, r.y);

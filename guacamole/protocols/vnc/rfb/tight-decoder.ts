@@ -1,15 +1,23 @@
 /**
- * Tight encoding (TightVNC; RFB community registry, encoding 7): fill, JPEG and basic compression
- * with copy, palette and gradient filters over four persistent zlib streams.
+ * Tight encoding (TightVNC; RFB community registry, encoding 7) and Tight PNG (-260, QEMU and
+ * libvncserver): fill, JPEG, PNG and basic compression with copy, palette and gradient filters over
+ * four persistent zlib streams. JPEG and PNG rectangles are handed on as they came, not decoded:
+ * the display decides whether the client can take them as they are.
  */
-import jpeg from 'jpeg-js';
 import type { ByteQueue } from './byte-queue.js';
 import { protocolError } from './errors.js';
+import type { EncodedImageType } from './messages.js';
 import { allocImage, packRgba, type PixelConverter } from './pixel-format.js';
 import { ZlibStream } from './zlib-stream.js';
 import type { DecodedArea } from './zrle-decoder.js';
 
-const FILL = 0x08, JPEG = 0x09;
+const FILL = 0x08, JPEG = 0x09, PNG = 0x0a;
+
+/** A Tight JPEG or PNG rectangle: the image file's bytes, copied out of the receive queue. */
+export interface EncodedArea {
+  readonly mimetype: EncodedImageType;
+  readonly data: Uint8Array;
+}
 const FILTER_COPY = 0, FILTER_PALETTE = 1, FILTER_GRADIENT = 2;
 const MIN_TO_COMPRESS = 12;
 
@@ -41,7 +49,7 @@ export class TightDecoder {
   }
 
   /** Decodes one rectangle once all its bytes are queued; undefined until then. */
-  feed(q: ByteQueue, width: number, height: number, conv: PixelConverter): DecodedArea | undefined {
+  feed(q: ByteQueue, width: number, height: number, conv: PixelConverter): DecodedArea | EncodedArea | undefined {
     const h = q.peek(1);
     if (!h) return undefined;
     const control = h.buf[h.off]!;
@@ -56,24 +64,16 @@ export class TightDecoder {
       q.skip(1 + tpx);
       return { image: { width, height, data: new Uint8Array(0) }, solid: colour };
     }
-    if (type === JPEG) {
+    if (type === JPEG || type === PNG) {
       const len = compactLength(q, 1);
       if (!len) return undefined;
       const p = q.peek(1 + len.size + len.value);
       if (!p) return undefined;
       const start = p.off + 1 + len.size;
       this.resetStreams(control);
-      let decoded: { width: number; height: number; data: Uint8Array };
-      try {
-        decoded = jpeg.decode(p.buf.subarray(start, start + len.value), { useTArray: true, formatAsRGBA: true });
-      } catch (err) {
-        throw protocolError('BAD_SUBENCODING', `Tight JPEG data does not decode: ${(err as Error).message}`, err);
-      }
+      const data = new Uint8Array(p.buf.subarray(start, start + len.value));
       q.skip(1 + len.size + len.value);
-      if (decoded.width !== width || decoded.height !== height) {
-        throw protocolError('BAD_SUBENCODING', `Tight JPEG is ${decoded.width}x${decoded.height}, rectangle is ${width}x${height}`);
-      }
-      return { image: { width, height, data: decoded.data }, solid: undefined };
+      return { mimetype: type === JPEG ? 'image/jpeg' : 'image/png', data };
     }
     if (type & 0x08) throw protocolError('BAD_SUBENCODING', `Tight compression type ${type} is not supported`);
 

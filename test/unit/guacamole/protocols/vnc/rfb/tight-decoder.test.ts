@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
 import { Encoding, type FramebufferUpdate } from '../../../../../../guacamole/protocols/vnc/rfb/index.js';
 import { framebufferUpdate, rgbaOf, tight, ZrleWriter, type Rgb } from '../../../../../helpers/rfb-fixtures.js';
 import { makeParser, parseEveryWay } from '../../../../../helpers/rfb-split.js';
@@ -34,15 +35,36 @@ describe('Tight decoding', () => {
     ]);
   });
 
-  it('decodes JPEG rectangles', () => {
-    const w = 16, h = 8;
+  const solid = (w: number, h: number): Uint8Array => {
     const src = new Uint8Array(w * h * 4);
     for (let i = 0; i < w * h; i++) src.set([200, 40, 40, 255], i * 4);
-    const data = jpeg.encode({ width: w, height: h, data: src }, 95).data;
-    const [u] = parseEveryWay(make, framebufferUpdate([tight.jpeg(3, 4, w, h, data)])) as FramebufferUpdate[];
-    const r = u!.rectangles[0]!;
-    assert.ok(r.kind === 'pixels' && r.image.width === w && r.image.height === h);
-    const px = r.image.data;
-    assert.ok(Math.abs(px[0]! - 200) < 8 && Math.abs(px[1]! - 40) < 8 && px[3] === 255);
+    return src;
+  };
+
+  it('hands JPEG rectangles on as they came, not decoded', () => {
+    const data = jpeg.encode({ width: 16, height: 8, data: solid(16, 8) }, 95).data;
+    const [u] = parseEveryWay(make, framebufferUpdate([tight.jpeg(3, 4, 16, 8, data)])) as FramebufferUpdate[];
+    assert.deepEqual(u!.rectangles, [
+      { kind: 'image', encoding: Encoding.Tight, x: 3, y: 4, width: 16, height: 8, mimetype: 'image/jpeg', data: new Uint8Array(data) },
+    ]);
+  });
+
+  it('hands Tight PNG rectangles on as they came, between fills and basic rectangles of the same update', async () => {
+    const png = PNG.sync.write(Object.assign(new PNG({ width: 5, height: 3 }), { data: Buffer.from(solid(5, 3)) }));
+    const bytes = framebufferUpdate([
+      tight.fill(0, 0, 10, 10, Y),
+      tight.png(2, 3, 5, 3, png),
+      await tight.copy(1, 1, 3, 1, [R, B, Y], z0),
+    ]);
+    const [u] = parseEveryWay(make, bytes) as FramebufferUpdate[];
+    assert.deepEqual(u!.rectangles[1], { kind: 'image', encoding: Encoding.TightPng, x: 2, y: 3, width: 5, height: 3, mimetype: 'image/png', data: new Uint8Array(png) });
+    assert.equal(u!.rectangles[0]!.kind, 'fill');
+    assert.equal(u!.rectangles[2]!.kind, 'pixels');
+  });
+
+  it('refuses an image whose header size differs from its rectangle, or that is no image at all', () => {
+    const png = PNG.sync.write(Object.assign(new PNG({ width: 5, height: 3 }), { data: Buffer.from(solid(5, 3)) }));
+    assert.throws(() => make().push(framebufferUpdate([tight.png(0, 0, 6, 3, png)])), /image\/png data is 5x3, its rectangle is 6x3/);
+    assert.throws(() => make().push(framebufferUpdate([tight.jpeg(0, 0, 4, 4, Buffer.from('not a jpeg at all'))])), /image\/jpeg data is not a valid image/);
   });
 });
