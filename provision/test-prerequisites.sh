@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `npm test` needs on a fresh Debian 12 machine, installed or started only when missing (runs as `pretest`):
 #  - Debian packages (as root, `apt-get update` first): QEMU (simulated VMs' consoles), Chromium (e2e), sshd,
-#    Kea + dhclient (DHCP), iproute2 (network namespaces), MariaDB, the fonts the SSH terminal draws with;
+#    Kea + dhclient (DHCP), iproute2 (network namespaces), MariaDB, the fonts the SSH terminal draws with,
+#    TigerVNC's Xvnc with xclip, xdotool and xev (x11-utils) (a real VNC server: clipboard, keys, pointer);
 #  - MariaDB running at 127.0.0.1:3306 with root and an empty password over TCP (as on CI's machine), started the way
 #    this machine's own services are (start-stop-daemon), if it is not running;
 #  - npm dependencies (`npm ci`) when node_modules is missing or older than package-lock.json.
@@ -10,7 +11,8 @@ cd "$(dirname "$0")/.."
 log() { printf '[prerequisites] %s\n' "$*" >&2; }
 
 DEBS=(qemu-system-x86 chromium openssh-server openssh-client kea-dhcp4-server kea-admin isc-dhcp-client iproute2
-      mariadb-server mariadb-client fonts-dejavu-core fonts-droid-fallback)
+      mariadb-server mariadb-client fonts-dejavu-core fonts-droid-fallback
+      tigervnc-standalone-server xclip xdotool x11-utils)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

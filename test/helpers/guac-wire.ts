@@ -2,6 +2,7 @@
  * A test-only Guacamole writer and client, independent of guacamole/protocol/encoder.ts:
  * lengths counted with Array.from (code points), elements joined by hand.
  */
+import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { Parser, type Instruction } from '../../guacamole/index.js';
 
@@ -100,6 +101,22 @@ export class GuacTestClient {
     return Buffer.concat(parts);
   }
 
+  /**
+   * The bytes of the stream opened by the instruction at `openIndex` (`clipboard`, `img` …): its blobs up to
+   * its `end`; undefined while the `end` has not arrived.
+   */
+  streamBytes(openIndex: number): Buffer | undefined {
+    const stream = this.received[openIndex]!.args[0];
+    const parts: Buffer[] = [];
+    for (let i = openIndex + 1; i < this.received.length; i++) {
+      const ins = this.received[i]!;
+      if (ins.args[0] !== stream) continue;
+      if (ins.opcode === 'blob') parts.push(Buffer.from(ins.args[1]!, 'base64'));
+      if (ins.opcode === 'end') return Buffer.concat(parts);
+    }
+    return undefined;
+  }
+
   close(): void {
     this.socket.destroy();
   }
@@ -107,4 +124,27 @@ export class GuacTestClient {
   #notify(): void {
     for (const w of [...this.#waiters]) w();
   }
+}
+
+/**
+ * The handshake as guacamole-lite 1.2.0 sends it: select, then size, audio, video, image, timezone and connect
+ * (one value per `args` name, '' for the unset ones). Returns the `args` instruction, or the `error` answering select.
+ */
+export async function guacdHandshake(
+  client: GuacTestClient,
+  protocol: string,
+  settings: Readonly<Record<string, string>>,
+): Promise<Instruction> {
+  client.send(wire('select', protocol));
+  const args = await client.waitFor((i) => i.opcode === 'args' || i.opcode === 'error');
+  if (args.opcode === 'error') return args;
+  assert.equal(args.args[0], 'VERSION_1_5_0');
+  client.send(wire('size', 1024, 768, 96));
+  client.send(wire('audio', 'audio/L16'));
+  client.send(wire('video'));
+  client.send(wire('image', 'image/png', 'image/jpeg'));
+  client.send(wire('timezone'));
+  const values = args.args.slice(1).map((name) => settings[name] ?? '');
+  client.send(wire('connect', 'VERSION_1_1_0', ...values));
+  return args;
 }

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,15 +82,32 @@ export interface QemuVm {
   stop(): Promise<void>;
 }
 
+/** A 1.44 MB floppy image that boots `sector` (test/helpers/boot-sector.ts). */
+const FLOPPY_BYTES = 1474560;
+
+export interface QemuOptions {
+  /** VNC with password=on (set it over QMP). */
+  readonly password?: boolean;
+  /** Boot this 512-byte sector from a floppy instead of finding no bootable device. */
+  readonly bootSector?: Buffer;
+}
+
 /** Starts QEMU with VNC on 127.0.0.1 and QMP on a unix socket; resolves when both answer. */
-export async function startQemu(options: { password?: boolean } = {}): Promise<QemuVm> {
+export async function startQemu(options: QemuOptions = {}): Promise<QemuVm> {
   const dir = mkdtempSync(join(tmpdir(), 'ec-qemu-'));
   chmodSync(dir, 0o755);
   const display = await freeDisplay();
   const qmpPath = join(dir, 'qmp.sock');
   const vnc = `127.0.0.1:${display}${options.password ? ',password=on' : ''}`;
+  const drive: string[] = [];
+  if (options.bootSector) {
+    const image = Buffer.alloc(FLOPPY_BYTES);
+    options.bootSector.copy(image);
+    writeFileSync(join(dir, 'boot.img'), image);
+    drive.push('-drive', `file=${join(dir, 'boot.img')},format=raw,if=floppy`);
+  }
   const proc: ChildProcess = spawn('qemu-system-x86_64', [
-    '-nodefaults', '-vga', 'std', '-display', 'none', '-m', '64', '-vnc', vnc, '-qmp', `unix:${qmpPath},server,nowait`,
+    '-nodefaults', '-vga', 'std', '-display', 'none', '-m', '64', ...drive, '-vnc', vnc, '-qmp', `unix:${qmpPath},server,nowait`,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
