@@ -10,49 +10,30 @@
  * (static SeaBIOS text screen: first-frame figures), then rewrites all 2000 text cells every 100 ms
  * (continuously changing screen: bytes, CPU, frames per second). Then 50 concurrent headless Guacamole
  * clients (Node, no browser) on the same VM: gateway memory per session and frame latency.
+ * Bytes are counted on the wire, by each server child, per TCP socket after the upgrade (WebSocket framing and
+ * permessage-deflate included); the WebSocket payloads Chromium reports (decompressed) are shown beside them.
  *
  * Run: npx tsx bench/console.ts        Every process it starts is stopped by PID; it exits by itself.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { Parser } from '../guacamole/index.js';
-import { Qmp } from '../test/helpers/qemu.js';
+import type { WireCount } from './console-servers.js';
+import { liteToken, startBenchVm, VNC_PASSWORD } from './console-vm.js';
 
-const VNC_PASSWORD = 'bench-pw';
 const REPEATS = 3;
 const CHANGING_WINDOW_MS = 10_000;
 const CONCURRENT = 50;
 const CONCURRENT_WINDOW_MS = 20_000;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-
-/**
- * Boot sector (16-bit real mode): wait for a key (int 16h), then forever: increment every character of
- * the 80×25 text screen at B800:0000, wait 100 ms (int 15h AH=86h).
- */
-const BOOT_CODE = [
-  0x31, 0xc0, //             xor ax, ax
-  0xcd, 0x16, //             int 16h            ; wait for a key
-  0xb8, 0x00, 0xb8, //       mov ax, 0xB800
-  0x8e, 0xc0, //             mov es, ax
-  0x31, 0xff, //       top:  xor di, di
-  0x26, 0xfe, 0x05, // cell: inc byte [es:di]
-  0x83, 0xc7, 0x02, //       add di, 2
-  0x81, 0xff, 0xa0, 0x0f, // cmp di, 4000
-  0x72, 0xf4, //             jb cell
-  0xb4, 0x86, //             mov ah, 86h
-  0xb9, 0x01, 0x00, //       mov cx, 1          ; CX:DX = 0x186A0 µs = 100 ms
-  0xba, 0xa0, 0x86, //       mov dx, 0x86A0
-  0xcd, 0x15, //             int 15h
-  0xeb, 0xe6, //             jmp top
-];
 
 // ---------- processes ----------
 const children: ChildProcess[] = [];
@@ -61,49 +42,17 @@ function stopAll(): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
 }
 
-async function freeVncDisplay(): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const n = 100 + Math.floor(Math.random() * 4000);
-    const free = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(5900 + n, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (free) return n;
-  }
-  throw new Error('no free VNC display');
-}
-
-async function startVm(dir: string): Promise<{ vncPort: number; qmp: Qmp; proc: ChildProcess }> {
-  const image = Buffer.alloc(1474560);
-  Buffer.from(BOOT_CODE).copy(image);
-  image[510] = 0x55;
-  image[511] = 0xaa;
-  const imagePath = join(dir, 'boot.img');
-  writeFileSync(imagePath, image);
-  const display = await freeVncDisplay();
-  const qmpPath = join(dir, 'qmp.sock');
-  const proc = spawn('qemu-system-x86_64', [
-    '-nodefaults', '-vga', 'std', '-display', 'none', '-m', '32', '-drive', `file=${imagePath},format=raw,if=floppy`,
-    '-vnc', `127.0.0.1:${display},password=on,connections=64`, '-qmp', `unix:${qmpPath},server,nowait`,
-  ], { stdio: 'ignore' });
-  children.push(proc);
-  let qmp: Qmp | undefined;
-  for (let i = 0; i < 200 && !qmp; i++) {
-    try {
-      qmp = await Qmp.connect(qmpPath);
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  if (!qmp) throw new Error('QEMU did not start');
-  await qmp.execute('change-vnc-password', { password: VNC_PASSWORD });
-  return { vncPort: 5900 + display, qmp, proc };
-}
-
 interface Usage {
   cpu: NodeJS.CpuUsage;
   memory: NodeJS.MemoryUsage;
+  connections: WireCount[];
+}
+
+/** Wire bytes of the connections that opened between two usage reports (one browser session's WebSocket). */
+function wireSince(before: Usage, now: Usage): { out: number; in: number } {
+  const known = new Set(before.connections.map((c) => c.id));
+  const fresh = now.connections.filter((c) => !known.has(c.id));
+  return { out: fresh.reduce((a, c) => a + c.bytesOut, 0), in: fresh.reduce((a, c) => a + c.bytesIn, 0) };
 }
 
 class ServerChild {
@@ -200,32 +149,33 @@ function startStatic(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** guacamole-lite's token: base64(JSON{iv, value: AES-256-CBC(JSON payload)}). */
-function liteToken(key: Buffer, vncPort: number): string {
-  const iv = randomBytes(16);
-  const payload = { connection: { type: 'vnc', settings: { hostname: '127.0.0.1', port: String(vncPort), password: VNC_PASSWORD, audio: [] } } };
-  const cipher = createCipheriv('aes-256-cbc', key, iv);
-  const value = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]).toString('base64');
-  return Buffer.from(JSON.stringify({ iv: iv.toString('base64'), value })).toString('base64');
-}
-
 // ---------- one browser session ----------
 interface Session {
   page: Page;
-  bytesDown: () => number;
-  bytesUp: () => number;
+  /** WebSocket payload bytes as Chromium hands them to the page (after decompression). */
+  payloadDown: () => number;
+  payloadUp: () => number;
+  /** Sec-WebSocket-Extensions of the server's 101 response, as Chromium saw it. */
+  extensions: () => string;
 }
 
 async function openSession(browser: Browser, url: string): Promise<Session> {
   const page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
   let down = 0;
   let up = 0;
+  let extensions = '';
   page.on('websocket', (ws) => {
     ws.on('framereceived', (f) => { down += typeof f.payload === 'string' ? Buffer.byteLength(f.payload) : f.payload.length; });
     ws.on('framesent', (f) => { up += typeof f.payload === 'string' ? Buffer.byteLength(f.payload) : f.payload.length; });
   });
+  const cdp = await page.context().newCDPSession(page);
+  cdp.on('Network.webSocketHandshakeResponseReceived', (e) => {
+    const header = Object.entries(e.response.headers).find(([k]) => k.toLowerCase() === 'sec-websocket-extensions');
+    extensions = header ? String(header[1]) : '(none)';
+  });
+  await cdp.send('Network.enable');
   await page.goto(url);
-  return { page, bytesDown: () => down, bytesUp: () => up };
+  return { page, payloadDown: () => down, payloadUp: () => up, extensions: () => extensions };
 }
 
 async function closeSession(s: Session): Promise<void> {
@@ -290,7 +240,7 @@ async function main(): Promise<void> {
   let staticServer: Server | undefined;
   const servers: ServerChild[] = [];
   try {
-    const vm = await startVm(dir);
+    const vm = await startBenchVm(dir, (proc) => children.push(proc));
     progress(`QEMU on VNC port ${vm.vncPort}`);
     const key = randomBytes(32);
     const gw = await ServerChild.start('gateway', key.toString('hex'));
@@ -311,8 +261,8 @@ async function main(): Promise<void> {
     ] as const;
 
     // 1. Static screen: navigation → first painted frame, bytes until then, server CPU for the connection.
-    const first: Record<string, { ms: number[]; bytes: number[]; up: number[]; cpu: number[] }> = {};
-    for (const p of paths) first[p.name] = { ms: [], bytes: [], up: [], cpu: [] };
+    const first: Record<string, { ms: number[]; bytes: number[]; payload: number[]; up: number[]; cpu: number[]; extensions: string }> = {};
+    for (const p of paths) first[p.name] = { ms: [], bytes: [], payload: [], up: [], cpu: [], extensions: '' };
     for (let r = 0; r < REPEATS; r++) {
       for (const p of r % 2 === 0 ? paths : [...paths].reverse()) {
         const before = await p.server.usage();
@@ -321,9 +271,12 @@ async function main(): Promise<void> {
         progress(`${p.name}: first frame after ${ms.toFixed(0)} ms`);
         const after = await p.server.usage();
         first[p.name]!.ms.push(ms);
-        first[p.name]!.bytes.push(s.bytesDown());
-        first[p.name]!.up.push(s.bytesUp());
+        const wire = wireSince(before, after);
+        first[p.name]!.bytes.push(wire.out);
+        first[p.name]!.payload.push(s.payloadDown());
+        first[p.name]!.up.push(wire.in);
         first[p.name]!.cpu.push(cpuMs(before, after));
+        first[p.name]!.extensions = s.extensions();
         await closeSession(s);
         await sleep(300);
       }
@@ -341,19 +294,21 @@ async function main(): Promise<void> {
     const crowdStatic = await gw.usage();
 
     // 3. Continuously changing screen (start the boot sector's animation): one session at a time.
-    await vm.qmp.execute('send-key', { keys: [{ type: 'qcode', data: 'ret' }] });
+    await vm.startAnimation();
     for (const c of crowd) c.ws.close();
     await sleep(1000);
     progress('changing screen');
-    const changing: Record<string, { bytes: number; cpuMs: number; fps: number }> = {};
+    const changing: Record<string, { bytes: number; payload: number; cpuMs: number; fps: number }> = {};
     for (const p of paths) {
+      const opened = await p.server.usage();
       const s = await openSession(browser, p.url());
       await firstPaint(s.page);
       await sleep(1000);
-      const [b0, c0, u0] = [s.bytesDown(), await changes(s.page), await p.server.usage()];
+      const [b0, c0, u0] = [s.payloadDown(), await changes(s.page), await p.server.usage()];
       await sleep(CHANGING_WINDOW_MS);
-      const [b1, c1, u1] = [s.bytesDown(), await changes(s.page), await p.server.usage()];
-      changing[p.name] = { bytes: ((b1 - b0) * 1000) / CHANGING_WINDOW_MS, cpuMs: (cpuMs(u0, u1) * 1000) / CHANGING_WINDOW_MS, fps: ((c1 - c0) * 1000) / CHANGING_WINDOW_MS };
+      const [b1, c1, u1] = [s.payloadDown(), await changes(s.page), await p.server.usage()];
+      const wire = wireSince(opened, u1).out - wireSince(opened, u0).out;
+      changing[p.name] = { bytes: (wire * 1000) / CHANGING_WINDOW_MS, payload: ((b1 - b0) * 1000) / CHANGING_WINDOW_MS, cpuMs: (cpuMs(u0, u1) * 1000) / CHANGING_WINDOW_MS, fps: ((c1 - c0) * 1000) / CHANGING_WINDOW_MS };
       await closeSession(s);
       await sleep(500);
     }
@@ -378,16 +333,19 @@ async function main(): Promise<void> {
     const cn = changing.noVNC!;
     const rows: [string, string, string, string][] = [
       ['navigation → first painted frame (median of 3)', `${median(e.ms).toFixed(0)} ms`, `${median(n.ms).toFixed(0)} ms`, `${(median(e.ms) / median(n.ms)).toFixed(2)}×`],
-      ['bytes to the browser until the first frame', kb(median(e.bytes)), kb(median(n.bytes)), `${(median(e.bytes) / median(n.bytes)).toFixed(2)}×`],
-      ['bytes from the browser until the first frame', kb(median(e.up)), kb(median(n.up)), `${(median(e.up) / median(n.up)).toFixed(2)}×`],
+      ['bytes to the browser until the first frame, on the wire', kb(median(e.bytes)), kb(median(n.bytes)), `${(median(e.bytes) / median(n.bytes)).toFixed(2)}×`],
+      ['… as WebSocket payload (Chromium, decompressed)', kb(median(e.payload)), kb(median(n.payload)), `${(median(e.payload) / median(n.payload)).toFixed(2)}×`],
+      ['bytes from the browser until the first frame, on the wire', kb(median(e.up)), kb(median(n.up)), `${(median(e.up) / median(n.up)).toFixed(2)}×`],
       ['server CPU to connect and send the first frame', `${median(e.cpu).toFixed(0)} ms`, `${median(n.cpu).toFixed(0)} ms`, `${(median(e.cpu) / median(n.cpu)).toFixed(2)}×`],
-      ['changing screen: bytes to the browser per second', kb(ce.bytes), kb(cn.bytes), `${(ce.bytes / cn.bytes).toFixed(2)}×`],
+      ['changing screen: bytes to the browser per second, on the wire', `${kb(ce.bytes)}/s`, `${kb(cn.bytes)}/s`, `${(ce.bytes / cn.bytes).toFixed(2)}×`],
+      ['… as WebSocket payload (Chromium, decompressed)', `${kb(ce.payload)}/s`, `${kb(cn.payload)}/s`, `${(ce.payload / cn.payload).toFixed(2)}×`],
       ['changing screen: server CPU per session', `${(ce.cpuMs / 10).toFixed(1)} % of a core`, `${(cn.cpuMs / 10).toFixed(1)} % of a core`, `${(ce.cpuMs / cn.cpuMs).toFixed(2)}×`],
       ['changing screen: distinct frames painted per second', ce.fps.toFixed(1), cn.fps.toFixed(1), `${(ce.fps / cn.fps).toFixed(2)}×`],
     ];
     console.log('\nConsole: EarCandle (guacamole-lite + guacd) vs noVNC (ws↔TCP relay), same QEMU VM\n');
     console.log(`| measure | EarCandle | noVNC | ratio |\n|---|---|---|---|`);
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    console.log(`\nOn the wire: what each server wrote to (read from) the TCP socket after the 101 response, WebSocket framing included. Sec-WebSocket-Extensions in the 101 response: EarCandle "${e.extensions}", noVNC "${n.extensions}".`);
     const perSession = (crowdStatic.memory.rss - idle.memory.rss) / CONCURRENT;
     console.log(`\n${CONCURRENT} concurrent headless Guacamole clients (Node) on the same VM, gateway process:`);
     console.log(`- memory: RSS ${(idle.memory.rss / 2 ** 20).toFixed(0)} MiB idle → ${(crowdStatic.memory.rss / 2 ** 20).toFixed(0)} MiB with ${CONCURRENT} sessions (static screen): ${(perSession / 2 ** 20).toFixed(2)} MiB per session; ${(busy1.memory.rss / 2 ** 20).toFixed(0)} MiB on the changing screen`);
@@ -395,13 +353,12 @@ async function main(): Promise<void> {
     console.log(`- frame delivery latency (sync timestamp → client): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms; gap between frames p50 ${percentile(gaps, 50)} ms, p99 ${percentile(gaps, 99)} ms`);
     const targets = [
       ['first frame ≤ 1.2× noVNC', median(e.ms) <= 1.2 * median(n.ms)],
-      ['first-screen bytes ≤ noVNC', median(e.bytes) <= median(n.bytes)],
-      ['changing-screen bytes ≤ noVNC', ce.bytes <= cn.bytes],
+      ['first-screen wire bytes ≤ noVNC', median(e.bytes) <= median(n.bytes)],
+      ['changing-screen wire bytes ≤ noVNC', ce.bytes <= cn.bytes],
       ['CPU ≤ 1.5× the noVNC relay', ce.cpuMs <= 1.5 * cn.cpuMs],
     ] as const;
     console.log(`\nTargets: ${targets.map(([t, ok]) => `${t}: ${ok ? 'met' : 'NOT met'}`).join('; ')}`);
-    await vm.qmp.execute('quit').catch(() => undefined);
-    vm.qmp.close();
+    await vm.quit();
   } finally {
     await browser?.close();
     for (const s of servers) await s.stop();

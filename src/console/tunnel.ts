@@ -8,7 +8,8 @@
  * handed to guacamole-lite, and its synchronous `processConnectionSettings` just picks the prepared settings
  * by the token's single-use id. A refused request gets a WebSocket that carries one Guacamole `error`
  * instruction and closes with the status as its reason, plus an audit row; guacamole-lite and guacd never
- * see it. guacamole-lite's own logging is kept at ERRORS (it logs every instruction, passwords included, at
+ * see it. Both kinds of socket speak permessage-deflate when the browser offers it (TUNNEL_WEBSOCKET_OPTIONS).
+ * guacamole-lite's own logging is kept at ERRORS (it logs every instruction, passwords included, at
  * DEBUG) and routed to our logger; its SIGTERM/SIGINT listeners are removed.
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
@@ -29,6 +30,7 @@ import { prepareSession, type PreparedSession } from './session-setup.js';
 import type { HostKeyTrust } from './host-key-trust.js';
 import { stripCredentials, tokenIdOf, type ConsoleClaims } from './token.js';
 import { TokenUseLedger } from './token-use.js';
+import { TUNNEL_WEBSOCKET_OPTIONS } from './tunnel-websocket.js';
 import type { VncUpstream } from './vnc-bridge.js';
 
 export const TUNNEL_PATH = '/tunnel';
@@ -96,7 +98,7 @@ export class ConsoleTunnel {
     this.#history = new ConnectionHistory(options.db);
     const log = options.logger;
     this.#lite = new GuacamoleLite(
-      { noServer: true, port: undefined, perMessageDeflate: false, maxPayload: 1024 * 1024 },
+      { noServer: true, port: undefined, ...TUNNEL_WEBSOCKET_OPTIONS },
       { host: options.guacd.host, port: options.guacd.port },
       {
         crypt: { cypher: 'AES-256-CBC', key: options.tokenKey },

@@ -60,8 +60,16 @@ describe('console end to end: headless Chromium, portal, tunnel, built-in guacd,
 
   it('shows the VM screen as a direct VNC grab sees it, takes a key press, closes, and records the session', async () => {
     const page = await login('alice', 'alice-password-1');
+    // the tunnel's 101 response as Chromium received it: permessage-deflate is negotiated
+    let extensions: string | undefined;
+    const cdp = await page.context().newCDPSession(page);
+    cdp.on('Network.webSocketHandshakeResponseReceived', (e) => {
+      extensions = Object.entries(e.response.headers).find(([k]) => k.toLowerCase() === 'sec-websocket-extensions')?.[1] ?? '(none)';
+    });
+    await cdp.send('Network.enable');
     await page.goto(`http://127.0.0.1:${fx.port}/vms/${vmId}/console`);
     await page.waitForFunction(() => (window as unknown as { earcandleConsole?: { state: string } }).earcandleConsole?.state === 'connected');
+    assert.match(extensions ?? '(no handshake seen)', /^permessage-deflate\b/);
     // wait until the canvas holds more than one colour
     await page.waitForFunction(() => {
       const c = document.querySelector<HTMLCanvasElement>('.console-display canvas');

@@ -2,14 +2,20 @@
  * A browser stand-in for tests and benchmarks: opens the tunnel WebSocket like Guacamole.WebSocketTunnel
  * (subprotocol "guacamole"), parses what arrives, answers `sync` like Client.js, and records how it closed.
  */
-import WebSocket from 'ws';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import WebSocket, { type PerMessageDeflateOptions } from 'ws';
 import { Parser, type Instruction } from '../../../guacamole/index.js';
 import { wire } from '../guac-wire.js';
 
 export class GuacWsClient {
   readonly received: Instruction[] = [];
-  /** Bytes of text received (the tunnel's wire cost). */
+  /** Bytes of text received, as the messages' payloads (decompressed). */
   bytes = 0;
+  /** The server's 101 response headers. */
+  upgradeHeaders: IncomingHttpHeaders = {};
+  #socket: Socket | undefined;
+  #upgradeBytes = 0;
   close: { code: number; reason: string } | undefined;
   readonly #parser = new Parser();
   #waiters: (() => void)[] = [];
@@ -17,6 +23,12 @@ export class GuacWsClient {
   onInstruction: ((i: Instruction) => void) | undefined;
 
   private constructor(readonly ws: WebSocket) {
+    ws.once('upgrade', (res) => {
+      this.upgradeHeaders = res.headers;
+      this.#socket = res.socket as Socket;
+      // The tunnel writes nothing after its 101 before guacd answers, so this read ends with the response.
+      this.#upgradeBytes = this.#socket.bytesRead;
+    });
     ws.on('message', (data: Buffer) => {
       this.bytes += data.length;
       for (const i of this.#parser.push(data)) {
@@ -33,14 +45,20 @@ export class GuacWsClient {
     ws.on('error', () => undefined);
   }
 
-  static open(url: string, headers: Record<string, string> = {}): Promise<GuacWsClient> {
+  /** Offers no permessage-deflate unless `perMessageDeflate` says so (true: as ws offers it, like Chromium). */
+  static open(url: string, headers: Record<string, string> = {}, perMessageDeflate: boolean | PerMessageDeflateOptions = false): Promise<GuacWsClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, ['guacamole'], { headers, perMessageDeflate: false });
+      const ws = new WebSocket(url, ['guacamole'], { headers, perMessageDeflate });
       const client = new GuacWsClient(ws);
       ws.once('open', () => resolve(client));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
       ws.once('error', reject);
     });
+  }
+
+  /** Bytes read from the TCP socket since the 101 response: frames as they crossed the wire. */
+  wireBytesIn(): number {
+    return (this.#socket?.bytesRead ?? 0) - this.#upgradeBytes;
   }
 
   send(data: string): void {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { PerMessageDeflateOptions } from 'ws';
 import { mintConsoleToken } from '../../../src/console/index.js';
 import { qemuAvailable } from '../../../src/pvesim/index.js';
 import { GuacWsClient } from '../../helpers/console/guac-ws-client.js';
@@ -150,6 +151,51 @@ describe('console tunnel: guacamole-lite on /tunnel, built-in guacd, PVE simulat
       } finally {
         await fx.db.query('UPDATE vm SET gone_at = NULL WHERE id = ?', [vm.vmId]);
       }
+    });
+  });
+
+  describe('permessage-deflate (TUNNEL_WEBSOCKET_OPTIONS)', () => {
+    beforeEach(async () => {
+      for (let i = 0; i < 100 && (fx.guacd.sessions() > 0 || fx.tunnel.sessions() > 0); i++) await new Promise((r) => setTimeout(r, 50));
+    });
+
+    /** Opens a console, waits for the first frame with the daemon's session up, ends it; returns the client. */
+    async function firstFrame(perMessageDeflate: boolean | PerMessageDeflateOptions): Promise<GuacWsClient> {
+      const c = await GuacWsClient.open(fx.tunnelUrl(mint(fx.users.alice)), {}, perMessageDeflate);
+      await c.waitFor((i) => i.opcode === 'img');
+      await c.waitFor((i) => i.opcode === 'sync');
+      assert.equal(fx.guacd.sessions(), 1, 'the session reached the daemon');
+      c.end();
+      await c.closed();
+      return c;
+    }
+
+    it('is negotiated when the client offers it (as Chromium does), and the frames cross the wire compressed', async () => {
+      const c = await firstFrame(true);
+      assert.match(String(c.upgradeHeaders['sec-websocket-extensions']), /^permessage-deflate\b/);
+      assert.ok(c.bytes > 1000, `a first screen arrived (${c.bytes} B)`);
+      assert.ok(c.wireBytesIn() < c.bytes * 0.9, `on the wire ${c.wireBytesIn()} B for ${c.bytes} B of instructions`);
+    });
+
+    it('is negotiated for an offer without client_max_window_bits (as Firefox and Safari send it)', async () => {
+      // ws offers client_max_window_bits unless told `false`, which its types do not list
+      const c = await firstFrame({ clientMaxWindowBits: false } as unknown as PerMessageDeflateOptions);
+      assert.match(String(c.upgradeHeaders['sec-websocket-extensions']), /^permessage-deflate\b/);
+    });
+
+    it('is left out when the client does not offer it, and the console works as before', async () => {
+      const c = await firstFrame(false);
+      assert.equal(c.upgradeHeaders['sec-websocket-extensions'], undefined);
+      assert.ok(c.wireBytesIn() > c.bytes, `uncompressed: ${c.wireBytesIn()} B on the wire, framing included, for ${c.bytes} B`);
+    });
+
+    it('also carries a refusal: the error instruction arrives through the compressed socket', async () => {
+      const c = await GuacWsClient.open(fx.tunnelUrl('bm90IGEgdG9rZW4='), {}, true);
+      assert.match(String(c.upgradeHeaders['sec-websocket-extensions']), /^permessage-deflate\b/);
+      const err = await c.waitFor((i) => i.opcode === 'error');
+      assert.equal(err.args[1], String(0x0301));
+      assert.equal((await c.closed()).reason, String(0x0301));
+      assert.equal(fx.guacd.sessions(), 0);
     });
   });
 

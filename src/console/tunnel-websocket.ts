@@ -1,0 +1,46 @@
+/**
+ * The console tunnel's WebSocket settings: permessage-deflate tuned for Guacamole traffic (instruction text
+ * around base64 PNG/JPEG blobs), used by the tunnel's WebSocket server and by bench/console's gateway, so the
+ * benchmark measures what the product runs. bench/console-deflate.ts measures the alternatives (bytes, CPU,
+ * memory per session); docs/BENCHMARKS.md has the figures behind these numbers.
+ */
+import WebSocket, { type PerMessageDeflateOptions, type ServerOptions } from 'ws';
+
+type SendData = Parameters<WebSocket['send']>[0];
+type SendCallback = (err?: Error) => void;
+type SendOptions = Exclude<Parameters<WebSocket['send']>[1], SendCallback | undefined>;
+
+/**
+ * A WebSocket class whose messages shorter than `bytes` go out uncompressed. ws applies its own `threshold`
+ * only without context takeover; with it, every message would make a round trip through zlib. Skipping one
+ * leaves the compression context as it was, so the next compressed message still refers back past it.
+ */
+export function uncompressedBelow(bytes: number): typeof WebSocket {
+  return class SmallMessagesUncompressed extends WebSocket {
+    override send(data: SendData, options?: SendOptions | SendCallback, cb?: SendCallback): void {
+      if (typeof options === 'function') {
+        cb = options;
+        options = {};
+      }
+      const size = typeof data === 'string' ? Buffer.byteLength(data) : ArrayBuffer.isView(data) ? data.byteLength : Infinity;
+      super.send(data, size < bytes ? { ...options, compress: false } : (options ?? {}), cb);
+    }
+  };
+}
+
+/** Messages below this many bytes are sent as they are (sync, nop, end, mouse, the small instructions). */
+export const TUNNEL_COMPRESSION_THRESHOLD = 128;
+
+export const TUNNEL_PER_MESSAGE_DEFLATE: PerMessageDeflateOptions = {
+  zlibDeflateOptions: { level: 1, memLevel: 8 },
+  serverMaxWindowBits: 15,
+  // What the browser sends (sync replies, keys, mouse) is small; its window is the browser's choice.
+  concurrencyLimit: 2,
+};
+
+/** ws ServerOptions for the tunnel (and anything that must behave like it): compression and the message limit. */
+export const TUNNEL_WEBSOCKET_OPTIONS = {
+  perMessageDeflate: TUNNEL_PER_MESSAGE_DEFLATE,
+  maxPayload: 1024 * 1024,
+  WebSocket: uncompressedBelow(TUNNEL_COMPRESSION_THRESHOLD),
+} as const satisfies ServerOptions;
