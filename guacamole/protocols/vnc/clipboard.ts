@@ -2,8 +2,10 @@
  * Clipboard text between Guacamole (UTF-8 `clipboard` streams) and RFB cut text, whose bytes are in
  * the connection's `clipboard-encoding` (ISO8859-1 by default, or UTF-8, UTF-16, CP1252).
  * The RFB client hands cut text over as a byte string (one char per byte, ISO 8859-1), so the
- * conversion is: byte string ↔ bytes ↔ text in the chosen encoding.
+ * conversion is: byte string ↔ bytes ↔ text in the chosen encoding. Like guacd's clipboard buffer,
+ * either direction carries at most CLIPBOARD_MAX_BYTES, cut before the first character that does not fit.
  */
+import { CLIPBOARD_MAX_BYTES } from '../../daemon/handlers.js';
 import type { ClipboardEncoding } from './settings.js';
 
 /** CP1252's 0x80–0x9F; undefined entries are unassigned and map to themselves. */
@@ -50,12 +52,34 @@ export function decodeClipboard(bytes: Uint8Array, encoding: ClipboardEncoding):
   }
 }
 
-/** Guacamole text → the byte string the RFB client writes as ClientCutText. */
-export function toCutText(text: string, encoding: ClipboardEncoding): string {
-  return encodeClipboard(text, encoding).toString('latin1');
+/** How many of `bytes` (in `encoding`) fit in `max` without cutting a character. */
+function fittingLength(bytes: Buffer, encoding: ClipboardEncoding, max: number): number {
+  if (bytes.length <= max) return bytes.length;
+  switch (encoding) {
+    case 'UTF-8': {
+      let end = max;
+      while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+      return end;
+    }
+    case 'UTF-16': {
+      const end = max & ~1;
+      const lastUnit = end >= 2 ? bytes.readUInt16LE(end - 2) : 0;
+      return lastUnit >= 0xd800 && lastUnit <= 0xdbff ? end - 2 : end;
+    }
+    case 'ISO8859-1':
+    case 'CP1252':
+      return max;
+  }
 }
 
-/** The RFB client's byte string from ServerCutText → Guacamole text. */
-export function fromCutText(byteString: string, encoding: ClipboardEncoding): string {
-  return decodeClipboard(Buffer.from(byteString, 'latin1'), encoding);
+/** Guacamole text → the byte string the RFB client writes as ClientCutText (at most `maxBytes`). */
+export function toCutText(text: string, encoding: ClipboardEncoding, maxBytes = CLIPBOARD_MAX_BYTES): string {
+  const bytes = encodeClipboard(text, encoding);
+  return bytes.toString('latin1', 0, fittingLength(bytes, encoding, maxBytes));
+}
+
+/** The RFB client's byte string from ServerCutText → Guacamole text (at most `maxBytes` of UTF-8). */
+export function fromCutText(byteString: string, encoding: ClipboardEncoding, maxBytes = CLIPBOARD_MAX_BYTES): string {
+  const utf8 = Buffer.from(decodeClipboard(Buffer.from(byteString, 'latin1'), encoding), 'utf8');
+  return utf8.toString('utf8', 0, fittingLength(utf8, 'UTF-8', maxBytes));
 }

@@ -18,6 +18,8 @@ const PASSWORD = 'Secret-1';
 const XK_Shift_L = 0xffe1;
 /** guacd's clipboard blob size. */
 const CLIPBOARD_BLOB_BYTES = 4096;
+/** guacd's clipboard buffer: the most either direction carries. */
+const CLIPBOARD_MAX_BYTES = 262144;
 
 /** Polls `probe` until `accept` holds; the error names `what` and the last value seen. */
 async function until<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
@@ -255,6 +257,12 @@ describe('guacd daemon against TigerVNC Xvnc (integration)', function () {
       await xClipboardBecomes(xvnc, 'STRING', Buffer.from(long, 'latin1'));
     });
 
+    it('cuts a paste larger than 256 KiB to 262144 bytes, as guacd does', async () => {
+      const client = await connect();
+      paste(client, 'ab'.repeat(140000), 6000);
+      await xClipboardBecomes(xvnc, 'STRING', Buffer.from('ab'.repeat(CLIPBOARD_MAX_BYTES / 2), 'latin1'));
+    });
+
     it('disable-paste: nothing reaches the machine', async () => {
       const client = await connect({ 'disable-paste': 'true' });
       paste(client, 'must not arrive');
@@ -307,6 +315,14 @@ describe('guacd daemon against TigerVNC Xvnc (integration)', function () {
       const { blobs } = await clipboardArrives(client, from, long);
       assert.ok(blobs.length >= 2, `${blobs.length} blobs`);
       for (const b of blobs) assert.ok(b.length <= CLIPBOARD_BLOB_BYTES, `a blob of ${b.length} bytes`);
+    });
+
+    it('cuts a copy larger than 256 KiB to 262144 bytes of UTF-8, before the character that would not fit', async () => {
+      const client = await connect();
+      const from = client.received.length;
+      // 'x' then two-byte characters: byte 262144 is the second byte of a 'ü', so that 'ü' stays behind.
+      copyInVm(xvnc, 'x' + 'ü'.repeat(140000));
+      await clipboardArrives(client, from, 'x' + 'ü'.repeat((CLIPBOARD_MAX_BYTES - 2) / 2));
     });
 
     it('disable-copy: the text stays on the machine', async () => {
