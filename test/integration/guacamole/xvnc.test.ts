@@ -327,12 +327,21 @@ describe('guacd daemon against TigerVNC Xvnc (integration)', function () {
 
     it('disable-copy: the text stays on the machine', async () => {
       const client = await connect({ 'disable-copy': 'true' });
-      // A second session without disable-copy on the same server sees the copy: once it has, so would the first.
       const witness = await connect();
       const from = client.received.length;
       const witnessFrom = witness.received.length;
       copyInVm(xvnc, 'stays on the machine');
+      // Xvnc sent the cut text to both sessions once the witness has it; a window mapped after that is drawn in
+      // an update that follows the cut text on the same RFB connection, so the first session's drawing of it
+      // comes after any clipboard the daemon would have forwarded.
       await clipboardArrives(witness, witnessFrom, 'stays on the machine');
+      const drawnFrom = client.received.length;
+      const window = xvnc.spawn('xev', ['-geometry', '40x40+5+5']);
+      try {
+        await client.waitFor((i) => i.opcode === 'img' || i.opcode === 'cfill', 5000, drawnFrom);
+      } finally {
+        window.kill();
+      }
       assert.equal(client.received.slice(from).some((i) => i.opcode === 'clipboard'), false);
     });
   });
