@@ -7,7 +7,7 @@
 import { encode } from '../protocol/encoder.js';
 import { CompositeMode } from '../protocol/instructions.js';
 import { decodeImage, ImageDecodeError } from './decoders.js';
-import { encodeJpeg, encodePng, hasPalette, isOpaque, jpegQuality, pngOptimality, solidColor, type ImageMimetype } from './encoders.js';
+import { encodeJpeg, encodePng, isOpaque, jpegQuality, palettise, pngOptimality, rgbaOf, type ImageMimetype } from './encoders.js';
 import { frameRects } from './dirty.js';
 import { HeatMap } from './heat-map.js';
 import { imageInstructions } from './image-stream.js';
@@ -58,6 +58,8 @@ export class Display {
   readonly #sinks = new Map<DisplaySink, SinkState>();
   /** The client takes JPEG (`image` handshake); `#jpeg` is whether this display may make JPEGs itself. */
   readonly #clientJpeg: boolean;
+  /** Reused for the pixels of each dirty rectangle while it is encoded (no garbage per frame). */
+  #readScratch: Uint8Array = new Uint8Array(0);
   #jpeg: boolean;
   readonly #maxAhead: number;
   readonly #maxWaitMs: number;
@@ -315,15 +317,18 @@ export class Display {
    * photo-like and more than 256 colours), else PNG.
    */
   #rectInstructions(rect: Rect, allowJpeg: boolean): string {
-    const image = this.surface.read(rect);
-    const solid = solidColor(image);
+    const image = this.surface.read(rect, this.#readScratch);
+    this.#readScratch = image.data;
+    // A palette tells solid and opaque from its few colours; only beyond 256 colours is opacity scanned.
+    const palette = palettise(image);
+    const solid = palette?.colours.length === 1 ? rgbaOf(palette.colours[0]!) : undefined;
+    const opaque = palette ? palette.colours.every((c) => c >>> 24 === 255) : isOpaque(image);
     if (solid && solid[3] === 255) {
       return (
         encode.rect(DEFAULT_LAYER, rect.x, rect.y, rect.width, rect.height) +
         encode.cfill(CompositeMode.OVER, DEFAULT_LAYER, solid[0], solid[1], solid[2], solid[3])
       );
     }
-    const opaque = isOpaque(image);
     let out = '';
     if (!opaque) {
       // Clear the area first so the transparent parts do not blend with what was there.
@@ -332,17 +337,17 @@ export class Display {
         encode.cfill(CompositeMode.ROUT, DEFAULT_LAYER, 0, 0, 0, 255);
     }
     if (
+      !palette &&
       allowJpeg &&
       opaque &&
       area(rect) > JPEG_MIN_AREA &&
       this.#heat.framesPerSecond(rect) >= JPEG_MIN_FPS &&
-      pngOptimality(image) < 0 &&
-      !hasPalette(image)
+      pngOptimality(image) < 0
     ) {
       const jpeg = encodeJpeg(image, jpegQuality(this.#lagMs));
       return out + imageInstructions(CompositeMode.OVER, DEFAULT_LAYER, 'image/jpeg', rect.x, rect.y, jpeg);
     }
-    return out + imageInstructions(CompositeMode.OVER, DEFAULT_LAYER, 'image/png', rect.x, rect.y, encodePng(image, opaque));
+    return out + imageInstructions(CompositeMode.OVER, DEFAULT_LAYER, 'image/png', rect.x, rect.y, encodePng(image, opaque, palette));
   }
 
   #cursorInstructions(cursor: Cursor): string {

@@ -19,6 +19,11 @@ export function solidColor(image: RgbaImage): [number, number, number, number] |
   return [d[0]!, d[1]!, d[2]!, d[3]!];
 }
 
+/** A little-endian 32-bit RGBA key (as `palettise` makes them) as its four channels. */
+export function rgbaOf(key: number): [number, number, number, number] {
+  return [key & 0xff, (key >>> 8) & 0xff, (key >>> 16) & 0xff, key >>> 24];
+}
+
 export function isOpaque(image: RgbaImage): boolean {
   const d = image.data;
   for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return false;
@@ -64,25 +69,42 @@ function pngChunk(type: string, data: Uint8Array): Buffer {
   return Buffer.concat([head, data, tail]);
 }
 
-/** The palette (RGBA as 32-bit keys) and one index per pixel, or undefined beyond 256 colours. */
-function palettise(image: RgbaImage): { colours: number[]; indices: Uint8Array } | undefined {
+/** Up to 256 colours (RGBA as 32-bit keys) and one index per pixel. */
+export interface Palette {
+  readonly colours: readonly number[];
+  /** One index per pixel, row-major; a shared scratch buffer, valid until the next `palettise`. */
+  readonly indices: Uint8Array;
+}
+
+let indexScratch = new Uint8Array(0);
+
+/** The image's palette, or undefined beyond 256 colours. Runs of one colour cost one comparison a pixel. */
+export function palettise(image: RgbaImage): Palette | undefined {
   const d = image.data;
   const view = new Uint32Array(d.buffer, d.byteOffset, d.byteLength >> 2);
+  if (indexScratch.length < view.length) indexScratch = new Uint8Array(view.length);
+  const indices = indexScratch.subarray(0, view.length);
   const index = new Map<number, number>();
   const colours: number[] = [];
-  const indices = new Uint8Array(view.length);
-  let last = -1;
-  let lastIndex = 0;
+  // The last two colours seen answer most pixels (text alternates between two) without the Map.
+  let last = -1, lastIndex = 0;
+  let before = -1, beforeIndex = 0;
   for (let i = 0; i < view.length; i++) {
     const c = view[i]!;
     if (c !== last) {
-      let k = index.get(c);
-      if (k === undefined) {
-        if (colours.length === MAX_PALETTE) return undefined;
-        k = colours.length;
-        index.set(c, k);
-        colours.push(c);
+      let k: number | undefined;
+      if (c === before) k = beforeIndex;
+      else {
+        k = index.get(c);
+        if (k === undefined) {
+          if (colours.length === MAX_PALETTE) return undefined;
+          k = colours.length;
+          index.set(c, k);
+          colours.push(c);
+        }
       }
+      before = last;
+      beforeIndex = lastIndex;
       last = c;
       lastIndex = k;
     }
@@ -96,11 +118,44 @@ export function hasPalette(image: RgbaImage): boolean {
   return palettise(image) !== undefined;
 }
 
+/** The smallest PNG palette bit depth for `n` colours (ISO 15948 §11.2.2: 1, 2, 4 or 8). */
+function paletteDepth(n: number): 1 | 2 | 4 | 8 {
+  return n <= 2 ? 1 : n <= 4 ? 2 : n <= 16 ? 4 : 8;
+}
+
+/** PNG scanlines (filter byte 0, then the indices packed `depth` bits each, most significant first). */
+function packedRows(indices: Uint8Array, width: number, height: number, depth: 1 | 2 | 4 | 8): Buffer {
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const raw = Buffer.alloc((rowBytes + 1) * height);
+  if (depth === 8) {
+    for (let y = 0; y < height; y++) raw.set(indices.subarray(y * width, (y + 1) * width), y * (rowBytes + 1) + 1);
+    return raw;
+  }
+  const perByte = 8 / depth;
+  const whole = Math.floor(width / perByte);
+  for (let y = 0, i = 0; y < height; y++) {
+    let o = y * (rowBytes + 1) + 1;
+    for (let b = 0; b < whole; b++, o++) {
+      let byte = 0;
+      for (let k = 0; k < perByte; k++) byte = (byte << depth) | indices[i++]!;
+      raw[o] = byte;
+    }
+    if (whole * perByte < width) {
+      let byte = 0;
+      for (let x = whole * perByte; x < whole * perByte + perByte; x++) byte = (byte << depth) | (x < width ? indices[i++]! : 0);
+      raw[o] = byte;
+    }
+  }
+  return raw;
+}
+
 /**
- * A PNG of `image`, as guacd sends them: palettised (8-bit indices) when it has at most 256 colours,
- * else RGB (opaque) or RGBA; rows unfiltered, deflated by zlib. Lossless either way.
+ * A PNG of `image`, as guacd sends them: palettised when it has at most 256 colours (1, 2, 4 or 8 bits
+ * an index, whichever fits: a two-colour text screen deflates from an eighth of the bytes), else RGB
+ * (opaque) or RGBA; rows unfiltered, deflated by zlib. Lossless either way. Pass `palette` when the
+ * caller has already made it.
  */
-export function encodePng(image: RgbaImage, opaque = isOpaque(image)): Buffer {
+export function encodePng(image: RgbaImage, opaque = isOpaque(image), palette = image.width * image.height > 0 ? palettise(image) : undefined): Buffer {
   const { width, height, data } = image;
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
@@ -108,10 +163,11 @@ export function encodePng(image: RgbaImage, opaque = isOpaque(image)): Buffer {
   ihdr[8] = 8; // bit depth
   const chunks: Buffer[] = [];
   let raw: Buffer;
-  const palette = width * height > 0 ? palettise(image) : undefined;
   if (palette) {
     ihdr[9] = PngColorType.PALETTE;
     const n = palette.colours.length;
+    const depth = paletteDepth(n);
+    ihdr[8] = depth;
     const plte = Buffer.alloc(n * 3);
     const trns = Buffer.alloc(n);
     let translucent = false;
@@ -125,8 +181,7 @@ export function encodePng(image: RgbaImage, opaque = isOpaque(image)): Buffer {
     }
     chunks.push(pngChunk('PLTE', plte));
     if (translucent) chunks.push(pngChunk('tRNS', trns));
-    raw = Buffer.alloc((width + 1) * height);
-    for (let y = 0; y < height; y++) raw.set(palette.indices.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+    raw = packedRows(palette.indices, width, height, depth);
   } else if (opaque) {
     ihdr[9] = PngColorType.RGB;
     raw = Buffer.alloc((width * 3 + 1) * height);

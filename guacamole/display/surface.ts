@@ -262,10 +262,14 @@ export class Surface {
     return { ops, rects };
   }
 
-  /** Copies a rectangle's pixels out as a tightly packed RGBA image. */
-  read(r: Rect): RgbaImage {
+  /**
+   * Copies a rectangle's pixels out as a tightly packed RGBA image; into `scratch` (the image's data is
+   * then a view of it) when that is large enough.
+   */
+  read(r: Rect, scratch?: Uint8Array): RgbaImage {
     this.#settle(r);
-    const out = new Uint8Array(r.width * r.height * 4);
+    const size = r.width * r.height * 4;
+    const out = scratch && scratch.byteLength >= size ? scratch.subarray(0, size) : new Uint8Array(size);
     const stride = this.#width * 4;
     for (let j = 0; j < r.height; j++) {
       const start = (r.y + j) * stride + r.x * 4;

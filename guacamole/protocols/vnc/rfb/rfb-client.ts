@@ -37,10 +37,11 @@ const ENCODING_NUMBERS: Readonly<Record<NonNullable<RfbClientOptions['encodings'
 };
 
 /**
- * Tight PNG first: QEMU (so every Proxmox console) and libvncserver then send finished PNG images that
- * go to the browser as they are, with no decoding or encoding in between; servers without it pick ZRLE.
+ * ZRLE first: the daemon then re-encodes each frame's changes as one palettised PNG, a third of the bytes
+ * QEMU's own Tight PNG images take for the same screen (docs/BENCHMARKS.md). `tightpng` (asked for in the
+ * `encodings` parameter) trades those bytes for gateway CPU: the server's PNGs go to the browser as they are.
  */
-export const DEFAULT_ENCODINGS = ['tightpng', 'zrle', 'tight', 'hextile', 'copyrect', 'raw'] as const;
+export const DEFAULT_ENCODINGS = ['zrle', 'tight', 'hextile', 'copyrect', 'raw'] as const;
 
 /** The SetEncodings list: preferred encodings, then CopyRect, Raw and the pseudo-encodings. */
 export function encodingList(options: Pick<RfbClientOptions, 'encodings' | 'remoteCursor'>): Encoding[] {

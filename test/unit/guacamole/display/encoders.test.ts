@@ -24,6 +24,29 @@ describe('encoders', () => {
       assert.deepEqual(rgba, img.data);
     });
 
+    it('packs ≤ 2, 4, 16 and 256 colours into 1, 2, 4 and 8 bits an index, rows of any width, and round-trips exactly', () => {
+      const depthFor = (n: number): number => (n <= 2 ? 1 : n <= 4 ? 2 : n <= 16 ? 4 : 8);
+      for (const colours of [2, 3, 4, 5, 16, 17, 256]) {
+        for (const width of [1, 3, 7, 8, 9, 33, 256]) {
+          const img = image(width, 5, (x, y) => {
+            const k = (x + y * width) % colours;
+            return [k, 255 - k, (k * 7) % 256, 255];
+          });
+          const distinct = new Set(new Uint32Array(img.data.buffer)).size;
+          const png = encodePng(img);
+          assert.equal(png[24], depthFor(distinct), `bit depth for ${distinct} colours`);
+          assert.deepEqual(decode(png).rgba, img.data, `${colours} colours, ${width} wide`);
+        }
+      }
+    });
+
+    it('keeps a two-colour text screen small: 1 bit an index', () => {
+      const text = image(720, 400, (x, y) => ((x * 31 + y * 17) % 11 < 3 ? [170, 170, 170, 255] : [0, 0, 0, 255]));
+      const png = encodePng(text);
+      assert.equal(png[24], 1);
+      assert.deepEqual(decode(png).rgba, text.data);
+    });
+
     it('keeps transparency in a palettised image (tRNS)', () => {
       const img = image(8, 8, (x) => (x < 4 ? [10, 20, 30, 0] : [200, 100, 50, 128]));
       const { colorType, rgba } = decode(encodePng(img, false));
