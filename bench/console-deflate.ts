@@ -1,15 +1,16 @@
 /**
  * bench/console-deflate: which permessage-deflate settings suit the console tunnel (src/console/tunnel-websocket.ts).
  *
- * 1. Records what guacamole-lite sends one client, message by message with its time, from the gateway (built-in
- *    guacd + guacamole-lite, uncompressed) on bench/console's QEMU VM: the static first screen, then 10 s of the
- *    fully changing text screen.
+ * 1. Records what guacamole-lite sends Chromium (guacamole-common-js, bench/console's page), message by message
+ *    with its time, from the gateway (built-in guacd + guacamole-lite, uncompressed) on bench/console's QEMU VM:
+ *    the static first screen, then 10 s of the fully changing text screen.
  * 2. Replays that recording, paced as recorded, to 50 WebSocket clients at once (ws clients offering
  *    permessage-deflate as Chromium does, answering every `sync`) from a child process per candidate setting,
  *    which reports the bytes it wrote to each TCP socket after the upgrade (frames included), its CPU time,
  *    RSS per session and how late messages reached the socket.
  *
  * Run: npx tsx bench/console-deflate.ts      (under flock /tmp/earcandle-bench.lock; ~4 minutes)
+ *      BENCH_ONLY=<regexp> runs only the settings whose name matches.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,13 +22,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import GuacamoleLite from 'guacamole-lite';
 import WebSocket, { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
-import { createGuacd, Parser } from '../guacamole/index.js';
+import { chromium } from 'playwright-core';
+import { createGuacd } from '../guacamole/index.js';
 import { TUNNEL_COMPRESSION_THRESHOLD, TUNNEL_PER_MESSAGE_DEFLATE, uncompressedBelow } from '../src/console/index.js';
+import { CHROMIUM_ARGS, closeSession, firstPaint, openSession, startStatic } from './console-browser.js';
 import { liteToken, startBenchVm } from './console-vm.js';
 
 const SESSIONS = 50;
 const STATIC_MS = 2_000;
 const CHANGING_MS = 10_000;
+const STAGGER_MS = 20;
 
 interface Recording {
   /** [ms since the WebSocket opened, message] */
@@ -46,30 +50,33 @@ interface Candidate {
 }
 
 const product = TUNNEL_PER_MESSAGE_DEFLATE.zlibDeflateOptions!;
-const variant = (name: string, zlib: { level: number; memLevel?: number }, windowBits = 15, threshold = TUNNEL_COMPRESSION_THRESHOLD, more: PerMessageDeflateOptions = {}): Candidate => ({
+/** The product's setting with some of it changed. */
+const variant = (name: string, zlib: { level?: number; memLevel?: number }, o: { windowBits?: number; threshold?: number; more?: PerMessageDeflateOptions } = {}): Candidate => ({
   name,
-  deflate: { ...TUNNEL_PER_MESSAGE_DEFLATE, zlibDeflateOptions: { memLevel: 8, ...zlib }, serverMaxWindowBits: windowBits, ...more },
-  threshold,
+  deflate: { ...TUNNEL_PER_MESSAGE_DEFLATE, zlibDeflateOptions: { ...product, ...zlib }, serverMaxWindowBits: o.windowBits ?? TUNNEL_PER_MESSAGE_DEFLATE.serverMaxWindowBits, ...o.more },
+  threshold: o.threshold ?? TUNNEL_COMPRESSION_THRESHOLD,
 });
 
 const CANDIDATES: Candidate[] = [
-  { name: 'off (today)', deflate: false, threshold: 0 },
-  { name: `product: level ${product.level}, window 2^15, memLevel ${product.memLevel}, below ${TUNNEL_COMPRESSION_THRESHOLD} B raw, limit ${TUNNEL_PER_MESSAGE_DEFLATE.concurrencyLimit}`, deflate: TUNNEL_PER_MESSAGE_DEFLATE, threshold: TUNNEL_COMPRESSION_THRESHOLD },
-  variant('level 1, every message compressed', { level: 1 }, 15, 0),
-  variant('level 1, below 1024 B raw', { level: 1 }, 15, 1024),
+  { name: 'off (before)', deflate: false, threshold: 0 },
+  { name: `product: level ${product.level}, window 2^${TUNNEL_PER_MESSAGE_DEFLATE.serverMaxWindowBits}, memLevel ${product.memLevel}, under ${TUNNEL_COMPRESSION_THRESHOLD} B raw, concurrency limit ${TUNNEL_PER_MESSAGE_DEFLATE.concurrencyLimit}`, deflate: TUNNEL_PER_MESSAGE_DEFLATE, threshold: TUNNEL_COMPRESSION_THRESHOLD },
+  variant('every message compressed', {}, { threshold: 0 }),
+  variant('under 1024 B raw', {}, { threshold: 1024 }),
   variant('level 3', { level: 3 }),
   variant('level 6 (zlib default)', { level: 6 }),
-  variant('level 1, window 2^13', { level: 1 }, 13),
-  variant('level 1, window 2^11, memLevel 6', { level: 1, memLevel: 6 }, 11),
-  variant('level 1, window 2^10, memLevel 4', { level: 1, memLevel: 4 }, 10),
-  variant('level 1, no context takeover', { level: 1 }, 15, TUNNEL_COMPRESSION_THRESHOLD, { serverNoContextTakeover: true }),
-  variant('level 1, concurrency limit 1', { level: 1 }, 15, TUNNEL_COMPRESSION_THRESHOLD, { concurrencyLimit: 1 }),
-  variant('level 1, concurrency limit 10 (ws default)', { level: 1 }, 15, TUNNEL_COMPRESSION_THRESHOLD, { concurrencyLimit: 10 }),
+  variant('window 2^15 (ws default)', {}, { windowBits: 15 }),
+  variant('window 2^11, memLevel 6', { memLevel: 6 }, { windowBits: 11 }),
+  variant('window 2^10, memLevel 4', { memLevel: 4 }, { windowBits: 10 }),
+  variant('no context takeover', {}, { more: { serverNoContextTakeover: true } }),
+  variant('concurrency limit 1', {}, { more: { concurrencyLimit: 1 } }),
+  variant('concurrency limit 10 (ws default)', {}, { more: { concurrencyLimit: 10 } }),
 ];
 
 const children: ChildProcess[] = [];
+let workDir: string | undefined;
 function stopChildren(): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
 }
 
 const progress = (msg: string): void => {
@@ -82,6 +89,7 @@ const percentile = (values: number[], p: number): number => {
 };
 
 // ---------- 1. the recording ----------
+/** Chromium (guacamole-common-js) on the gateway, in-process and uncompressed; every message it is sent, timed. */
 async function record(dir: string): Promise<Recording> {
   const vm = await startBenchVm(dir, (p) => children.push(p));
   const guacd = createGuacd({ host: '127.0.0.1', port: 0 });
@@ -95,32 +103,36 @@ async function record(dir: string): Promise<Recording> {
   );
   for (const h of [lite.sigTermHandler, lite.sigIntHandler]) if (h) process.removeListener('SIGTERM', h).removeListener('SIGINT', h);
   lite.on('error', () => undefined);
+  const messages: [number, string][] = [];
+  lite.webSocketServer.on('connection', (ws: WebSocket) => {
+    const t0 = performance.now();
+    const send = ws.send.bind(ws) as (...args: unknown[]) => void;
+    ws.send = ((data: unknown, ...rest: unknown[]) => {
+      messages.push([performance.now() - t0, String(data)]);
+      send(data, ...rest);
+    }) as typeof ws.send;
+  });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const statics = await startStatic();
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   try {
     await sleep(3000); // SeaBIOS reaches the boot sector
-    const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/tunnel?token=${encodeURIComponent(liteToken(key, vm.vncPort))}&width=1024&height=768&dpi=96`;
-    const ws = new WebSocket(url, 'guacamole', { perMessageDeflate: false });
-    await once(ws, 'open');
-    const t0 = performance.now();
-    const messages: [number, string][] = [];
-    let firstFrameEnd = -1;
-    const parser = new Parser();
-    ws.on('message', (data: Buffer) => {
-      messages.push([performance.now() - t0, data.toString()]);
-      for (const ins of parser.push(data)) {
-        if (ins.opcode !== 'sync') continue;
-        if (firstFrameEnd < 0) firstFrameEnd = messages.length - 1;
-        ws.send(`4.sync,${ins.args[0]!.length}.${ins.args[0]};`);
-      }
-    });
+    const ws = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/tunnel`;
+    const session = await openSession(browser, `http://127.0.0.1:${(statics.address() as AddressInfo).port}/guac.html?ws=${encodeURIComponent(ws)}&token=${encodeURIComponent(liteToken(key, vm.vncPort))}`);
+    await firstPaint(session.page);
     await sleep(STATIC_MS);
     const changingFrom = messages.length;
     await vm.startAnimation();
     await sleep(CHANGING_MS);
-    ws.close();
-    if (firstFrameEnd < 0) throw new Error('no frame arrived');
-    return { messages, firstFrameEnd, changingFrom };
+    await closeSession(session);
+    const firstImage = messages.findIndex(([, m]) => m.startsWith('3.img,'));
+    const firstFrameEnd = messages.findIndex(([, m], i) => i > firstImage && m.startsWith('4.sync,'));
+    if (firstImage < 0 || firstFrameEnd < 0) throw new Error('no frame arrived');
+    return { messages: messages.slice(), firstFrameEnd, changingFrom };
   } finally {
+    await browser.close();
+    statics.closeAllConnections();
+    statics.close();
     lite.close();
     await guacd.stop();
     http.closeAllConnections();
@@ -143,6 +155,12 @@ interface ReplayReport {
   extensions: string[];
 }
 
+/** RSS after a full garbage collection (the child runs with --expose-gc), so the heap's ups and downs stay out. */
+function settledRss(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+}
+
 async function serve(recordingPath: string, candidate: Candidate): Promise<void> {
   const rec = JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording;
   const http = createServer((_req, res) => res.writeHead(404).end());
@@ -162,50 +180,55 @@ async function serve(recordingPath: string, candidate: Candidate): Promise<void>
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   await sleep(500);
-  report.rssIdle = process.memoryUsage().rss;
+  report.rssIdle = settledRss();
   process.send?.({ port: (http.address() as AddressInfo).port });
   await once(process, 'message');
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   let done = 0;
   await new Promise<void>((resolve) => {
-    for (const { ws, socket, base } of sessions) {
-      let changingStart = 0;
-      rec.messages.forEach(([t, data], i) => {
-        const due = start + t;
-        setTimeout(() => {
-          ws.send(data, () => {
+    // Sessions start STAGGER_MS apart, as people do not open their consoles in step.
+    const replays = sessions.map((s, k) => ({ ...s, offset: k * STAGGER_MS, next: 0, changingStart: 0 }));
+    const tick = (): void => {
+      const now = performance.now() - start;
+      for (const r of replays) {
+        for (; r.next < rec.messages.length && r.offset + rec.messages[r.next]![0] <= now; r.next++) {
+          const i = r.next;
+          const due = start + r.offset + rec.messages[i]![0];
+          r.ws.send(rec.messages[i]![1], () => {
             report.lateMs.push(performance.now() - due);
-            if (i === rec.firstFrameEnd) report.firstFrameBytes.push(socket.bytesWritten - base);
-            if (i === rec.changingFrom - 1) changingStart = socket.bytesWritten;
+            if (i === rec.firstFrameEnd) report.firstFrameBytes.push(r.socket.bytesWritten - r.base);
+            if (i === rec.changingFrom - 1) r.changingStart = r.socket.bytesWritten;
             if (i === rec.messages.length - 1) {
-              report.totalBytes.push(socket.bytesWritten - base);
-              report.changingBytes.push(socket.bytesWritten - changingStart);
-              if (++done === sessions.length) resolve();
+              report.totalBytes.push(r.socket.bytesWritten - r.base);
+              report.changingBytes.push(r.socket.bytesWritten - r.changingStart);
+              if (++done === replays.length) resolve();
             }
           });
-        }, t);
-      });
-    }
+        }
+      }
+      if (replays.some((r) => r.next < rec.messages.length)) setTimeout(tick, 1);
+    };
+    tick();
   });
   const cpu = process.cpuUsage(cpu0);
   report.cpuMs = (cpu.user + cpu.system) / 1000;
   report.wallMs = performance.now() - start;
-  report.rssSessions = process.memoryUsage().rss;
+  report.rssSessions = settledRss();
   process.send?.(report);
   process.once('message', () => process.exit(0));
 }
 
 async function replay(recordingPath: string, candidate: Candidate): Promise<ReplayReport> {
-  const child = fork(import.meta.filename, ['serve', recordingPath, JSON.stringify(candidate)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(import.meta.filename, ['serve', recordingPath, JSON.stringify(candidate)], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   children.push(child);
   const [{ port }] = (await once(child, 'message')) as [{ port: number }];
   const clients: WebSocket[] = [];
   for (let i = 0; i < SESSIONS; i++) {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`, 'guacamole');
-    const parser = new Parser();
+    // Every recorded message is one instruction; a `sync` is answered with its own text, as the browser does.
     ws.on('message', (data: Buffer) => {
-      for (const ins of parser.push(data)) if (ins.opcode === 'sync') ws.send(`4.sync,${ins.args[0]!.length}.${ins.args[0]};`);
+      if (data[0] === 0x34 && data.subarray(0, 7).toString() === '4.sync,') ws.send(data);
     });
     clients.push(ws);
   }
@@ -222,6 +245,7 @@ async function replay(recordingPath: string, candidate: Candidate): Promise<Repl
 // ---------- main ----------
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ec-bench-deflate-'));
+  workDir = dir;
   try {
     progress('recording one console session from the gateway');
     const rec = await record(dir);
@@ -232,10 +256,20 @@ async function main(): Promise<void> {
     const changingPayload = sizes.slice(rec.changingFrom).reduce((a, b) => a + b, 0);
     const under = (n: number): string => `${((sizes.filter((s) => s < n).length / sizes.length) * 100).toFixed(0)} %`;
     console.log(`\nRecording: ${rec.messages.length} messages, ${(payload / 1024).toFixed(1)} KiB of payload; first frame ${sizes.slice(0, rec.firstFrameEnd + 1).reduce((a, b) => a + b, 0)} B in ${rec.firstFrameEnd + 1} messages; changing screen ${(changingPayload / 1024 / (CHANGING_MS / 1000)).toFixed(1)} KiB/s in ${((rec.messages.length - rec.changingFrom) / (CHANGING_MS / 1000)).toFixed(0)} messages/s; messages under 64 / 128 / 1024 B: ${under(64)} / ${under(128)} / ${under(1024)}`);
+    const byOpcode = new Map<string, { n: number; bytes: number }>();
+    for (const [, m] of rec.messages) {
+      const opcode = /^\d+\.([^,;]*)/.exec(m)?.[1] ?? '?';
+      const o = byOpcode.get(opcode) ?? { n: 0, bytes: 0 };
+      o.n++;
+      o.bytes += Buffer.byteLength(m);
+      byOpcode.set(opcode, o);
+    }
+    console.log(`By opcode: ${[...byOpcode].sort((a, b) => b[1].bytes - a[1].bytes).map(([op, o]) => `${op} ${o.n} (${(o.bytes / 1024).toFixed(1)} KiB)`).join(', ')}`);
     console.log(`\nReplayed to ${SESSIONS} sessions at once, paced as recorded (${((STATIC_MS + CHANGING_MS) / 1000).toFixed(0)} s), one child process per setting:\n`);
     console.log('| setting | first frame, wire B | changing screen, wire KiB/s per session | server CPU, % of a core (50 sessions) | RSS per session | message → socket p50 / p99 |');
     console.log('|---|---|---|---|---|---|');
-    for (const c of CANDIDATES) {
+    const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+    for (const c of CANDIDATES.filter((x) => !only || only.test(x.name))) {
       progress(c.name);
       const r = await replay(path, c);
       const median = (v: number[]): number => percentile(v, 50);
@@ -245,7 +279,6 @@ async function main(): Promise<void> {
     }
   } finally {
     stopChildren();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

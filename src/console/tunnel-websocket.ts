@@ -33,7 +33,7 @@ export const TUNNEL_COMPRESSION_THRESHOLD = 128;
 
 export const TUNNEL_PER_MESSAGE_DEFLATE: PerMessageDeflateOptions = {
   zlibDeflateOptions: { level: 1, memLevel: 8 },
-  serverMaxWindowBits: 15,
+  serverMaxWindowBits: 13,
   // What the browser sends (sync replies, keys, mouse) is small; its window is the browser's choice.
   concurrencyLimit: 2,
 };
