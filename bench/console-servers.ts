@@ -1,6 +1,7 @@
 /**
  * The server half of bench/console.ts, run as a child process so that its CPU and memory are its own:
  *   gateway <guacd-token-key-hex>  guacd (createGuacd) + guacamole-lite on /tunnel, as the gateway runs them
+ *                                  (TUNNEL_WEBSOCKET_OPTIONS; BENCH_TUNNEL_DEFLATE=off|<JSON> changes them)
  *   relay <vnc-port>               a websockify-style WebSocket ↔ TCP relay to QEMU's VNC port (the noVNC path)
  * Sends {port} over IPC when listening; answers {cmd:'usage'} with its process.cpuUsage() and memoryUsage(), and
  * for every WebSocket connection so far the bytes written to and read from its TCP socket after the upgrade
@@ -9,7 +10,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import GuacamoleLite from 'guacamole-lite';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type PerMessageDeflateOptions, type ServerOptions } from 'ws';
 import { createGuacd } from '../guacamole/index.js';
 import { TUNNEL_WEBSOCKET_OPTIONS } from '../src/console/index.js';
 
@@ -33,12 +34,25 @@ function countWire(wss: WebSocketServer): void {
 const wireCounts = (): WireCount[] =>
   connections.map((c, i) => ({ id: i + 1, bytesOut: c.socket.bytesWritten - c.out0, bytesIn: c.socket.bytesRead - c.in0 }));
 
+/**
+ * The product's tunnel options; BENCH_TUNNEL_DEFLATE=off turns compression off, and a JSON object is merged over
+ * the product's permessage-deflate options, to measure what a setting costs on the same code.
+ */
+function tunnelOptions(): ServerOptions {
+  const override = process.env.BENCH_TUNNEL_DEFLATE;
+  if (!override) return TUNNEL_WEBSOCKET_OPTIONS;
+  if (override === 'off') return { ...TUNNEL_WEBSOCKET_OPTIONS, perMessageDeflate: false };
+  const o = JSON.parse(override) as PerMessageDeflateOptions;
+  const product = TUNNEL_WEBSOCKET_OPTIONS.perMessageDeflate;
+  return { ...TUNNEL_WEBSOCKET_OPTIONS, perMessageDeflate: { ...product, ...o, zlibDeflateOptions: { ...product.zlibDeflateOptions, ...o.zlibDeflateOptions } } };
+}
+
 async function gateway(keyHex: string): Promise<{ http: Server; stop: () => Promise<void> }> {
   const guacd = createGuacd({ host: '127.0.0.1', port: 0 });
   const { port } = await guacd.start();
   const http = createServer((_req, res) => res.writeHead(404).end());
   const lite = new GuacamoleLite(
-    { server: http, path: '/tunnel', ...TUNNEL_WEBSOCKET_OPTIONS },
+    { server: http, path: '/tunnel', ...tunnelOptions() },
     { host: '127.0.0.1', port },
     { crypt: { cypher: 'AES-256-CBC', key: Buffer.from(keyHex, 'hex') }, log: { level: GUACAMOLE_LITE_ERRORS } },
   );

@@ -235,7 +235,8 @@ async function main(): Promise<void> {
       ['changing screen: server CPU per session', `${(ce.cpuMs / 10).toFixed(1)} % of a core`, `${(cn.cpuMs / 10).toFixed(1)} % of a core`, `${(ce.cpuMs / cn.cpuMs).toFixed(2)}×`],
       ['changing screen: distinct frames painted per second', ce.fps.toFixed(1), cn.fps.toFixed(1), `${(ce.fps / cn.fps).toFixed(2)}×`],
     ];
-    console.log('\nConsole: EarCandle (guacamole-lite + guacd) vs noVNC (ws↔TCP relay), same QEMU VM\n');
+    const setting = process.env.BENCH_TUNNEL_DEFLATE ? `, tunnel permessage-deflate BENCH_TUNNEL_DEFLATE=${process.env.BENCH_TUNNEL_DEFLATE}` : '';
+    console.log(`\nConsole: EarCandle (guacamole-lite + guacd) vs noVNC (ws↔TCP relay), same QEMU VM${setting}\n`);
     console.log(`| measure | EarCandle | noVNC | ratio |\n|---|---|---|---|`);
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
     console.log(`\nOn the wire: what each server wrote to (read from) the TCP socket after the 101 response, WebSocket framing included. Sec-WebSocket-Extensions in the 101 response: EarCandle "${e.extensions}", noVNC "${n.extensions}".`);
