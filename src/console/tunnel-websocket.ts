@@ -5,6 +5,7 @@
  * memory per session); docs/BENCHMARKS.md has the figures behind these numbers.
  */
 import WebSocket, { type PerMessageDeflateOptions, type ServerOptions } from 'ws';
+import { batchedPerTick } from './instruction-batching.js';
 
 type SendData = Parameters<WebSocket['send']>[0];
 type SendCallback = (err?: Error) => void;
@@ -42,5 +43,5 @@ export const TUNNEL_PER_MESSAGE_DEFLATE: PerMessageDeflateOptions = {
 export const TUNNEL_WEBSOCKET_OPTIONS = {
   perMessageDeflate: TUNNEL_PER_MESSAGE_DEFLATE,
   maxPayload: 1024 * 1024,
-  WebSocket: uncompressedBelow(TUNNEL_COMPRESSION_THRESHOLD),
+  WebSocket: batchedPerTick(uncompressedBelow(TUNNEL_COMPRESSION_THRESHOLD)),
 } as const satisfies ServerOptions;
