@@ -4,6 +4,7 @@
  */
 export { ConsoleTunnel, TUNNEL_PATH, type ConsoleTunnelOptions } from './tunnel.js';
 export { TUNNEL_WEBSOCKET_OPTIONS, TUNNEL_PER_MESSAGE_DEFLATE, TUNNEL_COMPRESSION_THRESHOLD, uncompressedBelow } from './tunnel-websocket.js';
+export { batchedPerTick } from './instruction-batching.js';
 export { ConsoleTokenService, type MintedToken } from './token-service.js';
 export { HostKeyTrust, type HostKeyTrustDeps, type HostKeySession, type PreparedHostKey } from './host-key-trust.js';
 export {
