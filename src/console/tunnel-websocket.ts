@@ -30,18 +30,20 @@ export function uncompressedBelow(bytes: number): typeof WebSocket {
 }
 
 /**
- * Messages below this many bytes are sent as they are: `img`, `end`, `sync`, `rect`, `cfill` (70 % of the
- * messages). Compressing them too saved another 9 % of the bytes for 1.5× the compression's CPU and put
- * messages in a queue behind the thread pool (p99 72–757 ms instead of 8–12 ms at 50 sessions).
+ * Messages below this many bytes are sent as they are: a lone `sync` or `nop`. Batched (batchedPerTick), nine
+ * messages in ten are whole guacd reads over 128 B, and compressing the rest too changed nothing measurable. A
+ * message per instruction (70 % of them under 128 B), compressing every one cost 1.5× the CPU and queued messages
+ * behind the thread pool (p99 72–757 ms instead of 8–12 ms at 50 sessions).
  */
 export const TUNNEL_COMPRESSION_THRESHOLD = 128;
 
 /**
- * Measured on the recorded changing screen (bench/console-deflate, 50 sessions): level 1 as small as 3 or 6,
- * base64 of PNG leaves the entropy coder little more to find; a window of 2^13 within 1 % of 2^15 (2^11: +3 %),
- * memLevel 6 as small as 8, so zlib's state is 64 KiB a session instead of ws's default 256 KiB; context
- * takeover, since resetting it after every message cost 27 % more bytes. At most two compressions run at once:
- * one was no faster and queued up to 189 ms at p99, and libuv's other threads stay free for argon2 and files.
+ * Measured on the recorded changing screen, batched, 50 sessions (bench/console-deflate, docs/BENCHMARKS.md):
+ * level 1 within 1 % of levels 3 and 6 in bytes (base64 of PNG leaves the entropy coder little more to find); a
+ * window of 2^13 within 1 % of 2^15, 2^11 8 % larger; memLevel 6 as small as 8, so zlib's state is 64 KiB a
+ * session instead of 256 KiB with ws's defaults; context takeover kept (resetting it after every message: 8 %
+ * more bytes). At most two compressions at once were as fast as ten, and leave libuv's other two threads to
+ * argon2 and files.
  */
 export const TUNNEL_PER_MESSAGE_DEFLATE: PerMessageDeflateOptions = {
   zlibDeflateOptions: { level: 1, memLevel: 6 },
