@@ -32,16 +32,16 @@ export function uncompressedBelow(bytes: number): typeof WebSocket {
 /**
  * Messages below this many bytes are sent as they are: a lone `sync` or `nop`. Batched (batchedPerTick), nine
  * messages in ten are whole guacd reads over 128 B, and compressing the rest too changed nothing measurable. A
- * message per instruction (70 % of them under 128 B), compressing every one cost 1.5× the CPU and queued messages
- * behind the thread pool (p99 72–757 ms instead of 8–12 ms at 50 sessions).
+ * message per instruction (70 % of them under 128 B), compressing every one took 1.3–1.6× the CPU and queued
+ * messages behind the thread pool (p99 72–757 ms instead of 8–12 ms at 50 sessions).
  */
 export const TUNNEL_COMPRESSION_THRESHOLD = 128;
 
 /**
  * Measured on the recorded changing screen, batched, 50 sessions (bench/console-deflate, docs/BENCHMARKS.md):
- * level 1 within 1 % of levels 3 and 6 in bytes (base64 of PNG leaves the entropy coder little more to find); a
- * window of 2^13 within 1 % of 2^15, 2^11 8 % larger; memLevel 6 as small as 8, so zlib's state is 64 KiB a
- * session instead of 256 KiB with ws's defaults; context takeover kept (resetting it after every message: 8 %
+ * level 1 within 2 % of levels 3 and 6 in bytes (base64 of PNG leaves the entropy coder little more to find); a
+ * window of 2^13 within 1 % of 2^15, 2^11 7–8 % larger; memLevel 6 as small as 8, so zlib's state is 64 KiB a
+ * session instead of 256 KiB with ws's defaults; context takeover kept (resetting it after every message: 7–8 %
  * more bytes). At most two compressions at once were as fast as ten, and leave libuv's other two threads to
  * argon2 and files.
  */
