@@ -3,7 +3,7 @@ import type { EventEmitter } from 'node:events';
 import { decodeImage } from '../../display/decoders.js';
 import type { Display } from '../../display/display.js';
 import type { RgbaImage } from '../../display/surface.js';
-import type { RfbClientEventMap } from './rfb/index.js';
+import { recycleImage, type RfbClientEventMap } from './rfb/index.js';
 import type { VncSettings } from './settings.js';
 
 /** The RFB events this module draws from, as the RfbClient emits them. */
@@ -23,7 +23,11 @@ function swapImage(image: RgbaImage): RgbaImage {
 export function drawRfbInto(rfb: RfbDrawingEvents, display: Display, settings: Pick<VncSettings, 'swapRedBlue' | 'cursor'>): void {
   const swap = settings.swapRedBlue;
   rfb.on('resize', ({ width, height }) => display.resize(width, height));
-  rfb.on('pixels', (x, y, image) => display.put(x, y, swap ? swapImage(image) : image));
+  rfb.on('pixels', (x, y, image) => {
+    display.put(x, y, swap ? swapImage(image) : image);
+    // The display copied the pixels: the decoder may reuse the memory for the next rectangle.
+    recycleImage(image);
+  });
   rfb.on('image', (x, y, width, height, mimetype, data) => {
     if (swap) display.put(x, y, swapImage(decodeImage(mimetype, data)));
     else display.putImage(x, y, width, height, mimetype, data);

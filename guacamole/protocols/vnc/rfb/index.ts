@@ -8,7 +8,7 @@ export { encode, latin1Bytes } from './encoder.js';
 export { Handshake, HandshakeState, type HandshakeOptions, type HandshakeOutput, type RfbVersion, type ServerInit } from './handshake.js';
 export {
   PixelConverter, RGB888, RGB565, BGR233, parsePixelFormat, serializePixelFormat, pixelFormatForDepth,
-  packRgba, unpackRgba, type PixelFormat,
+  packRgba, unpackRgba, recycleImage, type PixelFormat,
 } from './pixel-format.js';
 export { vncAuthKey, vncAuthResponse, desEcbEncrypt } from './vnc-auth.js';
 export { ZlibStream } from './zlib-stream.js';

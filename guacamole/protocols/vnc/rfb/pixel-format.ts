@@ -199,8 +199,33 @@ export class PixelConverter {
   }
 }
 
-/** A new RGBA image with a Uint32 view for packed writes. */
+/**
+ * The memory of one decoded image that has been copied out (`recycleImage`), reused by the next
+ * `allocImage` so that a screen changing ten times a second does not make a megabyte of garbage each time.
+ */
+let spare: ArrayBuffer | undefined;
+/** Smaller images come and go cheaply from V8's young generation. */
+const MIN_RECYCLED_BYTES = 64 * 1024;
+
+/** A new RGBA image (all zero) with a Uint32 view for packed writes. */
 export function allocImage(width: number, height: number): { width: number; height: number; data: Uint8Array; words: Uint32Array } {
-  const data = new Uint8Array(width * height * 4);
+  const bytes = width * height * 4;
+  let data: Uint8Array;
+  if (spare && bytes >= MIN_RECYCLED_BYTES && spare.byteLength >= bytes) {
+    data = new Uint8Array(spare, 0, bytes).fill(0);
+    spare = undefined;
+  } else {
+    data = new Uint8Array(bytes);
+  }
   return { width, height, data, words: new Uint32Array(data.buffer, data.byteOffset, width * height) };
+}
+
+/**
+ * Hands a decoded image's memory back once its pixels have been copied elsewhere; nothing may read or
+ * write `image` afterwards. Only large images are kept, one at a time (the largest).
+ */
+export function recycleImage(image: { readonly data: Uint8Array }): void {
+  const buffer = image.data.buffer;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < MIN_RECYCLED_BYTES || buffer === spare) return;
+  if (!spare || buffer.byteLength > spare.byteLength) spare = buffer;
 }

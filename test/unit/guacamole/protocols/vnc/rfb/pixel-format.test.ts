@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { BGR233, PixelConverter, RGB565, RGB888, unpackRgba, type PixelFormat } from '../../../../../../guacamole/protocols/vnc/rfb/index.js';
+import { BGR233, PixelConverter, RGB565, RGB888, recycleImage, unpackRgba, type PixelFormat } from '../../../../../../guacamole/protocols/vnc/rfb/index.js';
+import { allocImage } from '../../../../../../guacamole/protocols/vnc/rfb/pixel-format.js';
 
 const rgba = (conv: PixelConverter, bytes: number[]): number[] => unpackRgba(conv.rgba(Uint8Array.from(bytes), 0));
 const compact = (conv: PixelConverter, bytes: number[]): number[] => unpackRgba(conv.compactRgba(Uint8Array.from(bytes), 0));
@@ -41,5 +42,28 @@ describe('PixelConverter', () => {
     const conv = new PixelConverter({ ...BGR233, trueColour: false }, [undefined, { red: 0xffff, green: 0x8080, blue: 0 }]);
     assert.deepEqual(rgba(conv, [1]), [255, 128, 0, 255]);
     assert.deepEqual(rgba(conv, [7]), [0, 0, 0, 255]);
+  });
+});
+
+describe('allocImage / recycleImage', () => {
+  it('reuses the memory of a recycled large image, zeroed, and never hands the same memory out twice', () => {
+    const first = allocImage(256, 128);
+    first.data.fill(0xab);
+    recycleImage(first);
+    const second = allocImage(200, 100);
+    assert.equal(second.data.buffer, first.data.buffer, 'the recycled memory is reused');
+    assert.ok(second.data.every((b) => b === 0), 'no pixels of the earlier image survive');
+    assert.equal(second.words.length, 200 * 100);
+    const third = allocImage(200, 100);
+    assert.notEqual(third.data.buffer, second.data.buffer);
+  });
+
+  it('keeps small images out of the pool and does not reuse memory too small for the next image', () => {
+    const small = allocImage(16, 16);
+    recycleImage(small);
+    assert.notEqual(allocImage(16, 16).data.buffer, small.data.buffer);
+    const medium = allocImage(128, 128);
+    recycleImage(medium);
+    assert.notEqual(allocImage(256, 256).data.buffer, medium.data.buffer);
   });
 });
