@@ -3,7 +3,10 @@
 // The load generator runs as a child process (bench/portal-load.ts) so it does not compete with the server
 // for its event loop; every row is preceded by an unmeasured warm-up. Rows: as fast as possible (closed
 // loop, 200 connections) and at a fixed offered rate (open loop, Poisson arrivals, EC_BENCH_RATE req/s,
-// default 200: 200 people loading the page about once a second each).
+// default 200: 200 people loading the page about once a second each). The "logged-in floor" row asks the
+// portal for the session (a tiny JSON answer behind the same middleware: helmet, session, passport, CSRF,
+// the route table): what any logged-in request costs before its own work. Server CPU is also printed split
+// into user and system (kernel: socket writes, loopback TCP) time.
 // EC_BENCH_WARMUP=<seconds> (default 3), EC_BENCH_ONLY=<regexp> runs only the rows whose name matches,
 // EC_BENCH_CPU_PROFILE=<file> writes a CPU profile of the server process over the portal rows (with warm-ups).
 import { execFile } from 'node:child_process';
@@ -36,6 +39,9 @@ interface Figures extends LoadFigures {
   name: string;
   /** CPU time of this process (server and bare endpoint; not the load generator) per answered request. */
   cpuMsPerRequest: number;
+  /** The same split into user and system (kernel: socket writes, loopback TCP) time. */
+  userMsPerRequest: number;
+  systemMsPerRequest: number;
 }
 
 async function runLoader(url: string, accept: string, seconds: number, mode: string, cookiesFile: string | undefined): Promise<LoadFigures> {
@@ -50,7 +56,8 @@ async function load(name: string, url: string, accept: string, cookiesFile: stri
   const cpu = process.cpuUsage();
   const figures = await runLoader(url, accept, SECONDS, mode, cookiesFile);
   const used = process.cpuUsage(cpu);
-  return { name, ...figures, cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(1, figures.rps * SECONDS) };
+  const answered = Math.max(1, figures.rps * SECONDS);
+  return { name, ...figures, cpuMsPerRequest: (used.user + used.system) / 1000 / answered, userMsPerRequest: used.user / 1000 / answered, systemMsPerRequest: used.system / 1000 / answered };
 }
 
 // every session logs in from 127.0.0.1: lift the per-address login limit for the set-up
@@ -111,6 +118,7 @@ try {
   const rate = `rate:${RATE}`;
   const results: (Figures | undefined)[] = [];
   results.push(await load('bare express endpoint (JSON), as fast as possible', bareUrl, 'application/json', undefined, 'max'));
+  results.push(await load('logged-in floor (GET /api/v1/session), as fast as possible', `${h.url}/api/v1/session`, 'application/json', cookiesFile, 'max'));
   if (inspector) {
     inspector.connect();
     await inspector.post('Profiler.enable');
@@ -135,6 +143,8 @@ try {
     const meets = r.p99 <= TARGET_P99_MS && r.errors === 0 && r.non2xx === 0 ? 'yes' : 'no';
     console.log(`| ${r.name} | ${Math.round(r.rps).toLocaleString('en')} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.errors} | ${r.non2xx} | ${r.cpuMsPerRequest.toFixed(2)} | ${meets} |`);
   }
+  console.log('\nserver CPU ms/request split into user / system (kernel) time:');
+  for (const r of results) if (r) console.log(`- ${r.name}: ${r.userMsPerRequest.toFixed(2)} / ${r.systemMsPerRequest.toFixed(2)}`);
 } finally {
   bareServer.close();
   rmSync(dir, { recursive: true, force: true });
