@@ -1,4 +1,4 @@
-export { createDataSource, openDatabase, describeDbUrl } from './data-source.js';
+export { createDataSource, openDatabase, describeDbUrl, readRows } from './data-source.js';
 export { migrateUp, migrateDown, migrationStatus, type MigrationStatus } from './migrate.js';
 export { DatabaseUnavailableError, ConflictError, NotFoundError, isDuplicateKey } from './errors.js';
 export { IdentityRepository, hashPassword, verifyPassword, type UserSummary, type NewUser, type AccountState } from './identities.js';

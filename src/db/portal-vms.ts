@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ATTR_KIND, ATTR_VM_ID } from './connection-attributes.js';
+import { readRows } from './data-source.js';
 
 /** A VM as the portal shows it. */
 export interface PortalVm {
@@ -62,11 +63,23 @@ const VM_SELECT = `SELECT ${VM_COLUMNS} FROM vm v JOIN pve_cluster c ON c.id = v
 
 type VmRow = Omit<PortalVm, 'template'> & { template: number };
 
-/** One VM of "my machines" with what the list shows beside it, read in one query. */
+/** A guest way in: a connection to the guest's own address (besides the PVE screen). */
+export type GuestWayKind = 'ssh' | 'rdp' | 'vnc';
+
+/** One VM of "my machines" with what the list shows beside it, read in one query (only what the list uses). */
 export interface PortalVmListing {
-  vm: PortalVm;
+  id: number;
+  clusterName: string;
+  node: string;
+  vmid: number;
+  name: string;
+  status: string;
+  qmpstatus: string | null;
+  lockState: string | null;
+  template: boolean;
+  goneAt: Date | null;
   /** Kinds of the guest ways in (ssh, rdp, vnc) among the VM's connections the user may READ, in that order. */
-  guestWays: string[];
+  guestWays: readonly GuestWayKind[];
   /** Whether a job of the VM is queued or running (the job itself is read only then). */
   hasActiveJob: boolean;
 }
@@ -77,7 +90,11 @@ const WAYS_OF = `CAST(a.attribute_value AS UNSIGNED) AS vm_id,
   BIT_OR(CASE k.attribute_value ${WAY_BITS.map(([w, bit]) => `WHEN '${w}' THEN ${bit}`).join(' ')} ELSE 0 END) AS ways`;
 /** VMs with a queued or running job: a handful of rows through job_runnable (state, run_after), read once per query. */
 const ACTIVE_JOBS = `LEFT JOIN (SELECT DISTINCT vm_id FROM job WHERE state IN ('queued', 'running')) aj ON aj.vm_id = v.id`;
-type ListingRow = VmRow & { ways: number | string | null; hasActiveJob: number | string };
+type ListingRow = Omit<PortalVmListing, 'template' | 'guestWays' | 'hasActiveJob'> & { template: number; ways: number | string | null; hasActiveJob: number | string };
+const LISTING_COLUMNS = `v.id, c.name AS clusterName, v.node, v.vmid, v.name, v.status, v.qmpstatus, v.lock_state AS lockState, v.template,
+  v.gone_at AS goneAt, w.ways, aj.vm_id IS NOT NULL AS hasActiveJob`;
+/** Every set of guest ways a VM can have, by its bits: one shared frozen list each, none made per row. */
+const WAYS_BY_BITS: readonly (readonly GuestWayKind[])[] = Array.from({ length: 8 }, (_, bits) => Object.freeze(WAY_BITS.filter(([, bit]) => (bits & bit) !== 0).map(([w]) => w)));
 
 /** What the portal reads about VMs, always through the Guacamole permission tables. */
 export class PortalVmRepository {
@@ -98,7 +115,7 @@ export class PortalVmRepository {
    */
   async listFor(entityId: number, admin: boolean): Promise<PortalVmListing[]> {
     const sql = admin
-      ? `SELECT ${VM_COLUMNS}, w.ways, aj.vm_id IS NOT NULL AS hasActiveJob
+      ? `SELECT ${LISTING_COLUMNS}
            FROM vm v JOIN pve_cluster c ON c.id = v.cluster_id
            LEFT JOIN (SELECT ${WAYS_OF}
                         FROM guacamole_connection_attribute a
@@ -106,7 +123,7 @@ export class PortalVmRepository {
                        WHERE a.attribute_name = '${ATTR_VM_ID}' GROUP BY vm_id) w ON w.vm_id = v.id
            ${ACTIVE_JOBS}
           ORDER BY v.name, v.id`
-      : `${EFFECTIVE} SELECT ${VM_COLUMNS}, w.ways, aj.vm_id IS NOT NULL AS hasActiveJob
+      : `${EFFECTIVE} SELECT ${LISTING_COLUMNS}
            FROM vm v JOIN pve_cluster c ON c.id = v.cluster_id
            JOIN (SELECT ${WAYS_OF}
                    FROM guacamole_connection_permission p
@@ -116,11 +133,21 @@ export class PortalVmRepository {
                   WHERE p.permission = 'READ' GROUP BY vm_id) w ON w.vm_id = v.id
            ${ACTIVE_JOBS}
           ORDER BY v.name, v.id`;
-    const rows = (await this.db.query(sql, admin ? [] : [entityId])) as ListingRow[];
-    return rows.map((r) => {
-      const bits = Number(r.ways ?? 0);
-      return { vm: toVm(r), guestWays: WAY_BITS.filter(([, bit]) => (bits & bit) !== 0).map(([w]) => w), hasActiveJob: Number(r.hasActiveJob) === 1 };
-    });
+    const rows = await readRows<ListingRow>(this.db, sql, admin ? [] : [entityId]);
+    return rows.map((r) => ({
+      id: r.id,
+      clusterName: r.clusterName,
+      node: r.node,
+      vmid: r.vmid,
+      name: r.name,
+      status: r.status,
+      qmpstatus: r.qmpstatus,
+      lockState: r.lockState,
+      template: Number(r.template) === 1,
+      goneAt: r.goneAt,
+      guestWays: WAYS_BY_BITS[Number(r.ways ?? 0) & 7]!,
+      hasActiveJob: Number(r.hasActiveJob) === 1,
+    }));
   }
 
   async canUse(entityId: number, admin: boolean, vmId: number): Promise<boolean> {

@@ -1,6 +1,6 @@
 import type { AuditRepository } from '../../db/index.js';
 import type { JobRecord, JobRepository } from '../../db/jobs.js';
-import type { PortalVm, PortalVmRepository, VmConnection, VmEventRecord } from '../../db/portal-vms.js';
+import type { GuestWayKind, PortalVm, PortalVmRepository, VmConnection, VmEventRecord } from '../../db/portal-vms.js';
 import { ACTION_LABEL, DESTRUCTIVE, actionsFor, plainState, refusalFor, type JobQueue, type PlainState, type PowerAction } from '../../jobs/index.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Principal } from '../types.js';
@@ -33,10 +33,10 @@ export interface VmView {
   /** The queued or running job, if any (progress). */
   job: JobView | null;
   /** Ways into the guest at its own address the user may use, besides the screen: ssh, rdp, vnc. */
-  guestWays: GuestWay[];
+  guestWays: readonly GuestWay[];
 }
 
-export type GuestWay = 'ssh' | 'rdp' | 'vnc';
+export type GuestWay = GuestWayKind;
 
 export interface VmDetail extends VmView {
   ipv4: string | null;
@@ -58,12 +58,12 @@ export class VmService {
 
   /** "My machines": one query for the VMs, their guest ways in and their active jobs (docs/BENCHMARKS.md). */
   async list(user: Principal): Promise<VmView[]> {
-    const listing = (await this.deps.vms.listFor(user.entityId, user.admin)).filter((l) => !l.vm.template);
+    const listing = (await this.deps.vms.listFor(user.entityId, user.admin)).filter((l) => !l.template);
     // jobs are read only for the few VMs that have one running or queued
-    const busy = listing.filter((l) => l.hasActiveJob).map((l) => l.vm.id);
+    const busy = listing.filter((l) => l.hasActiveJob).map((l) => l.id);
     const active = busy.length ? await this.deps.jobs.activeForVms(busy) : [];
     const byVm = new Map(active.map((j) => [j.vmId, j]));
-    return listing.map((l) => toView(l.vm, byVm.get(l.vm.id), l.guestWays));
+    return listing.map((l) => toView(l, byVm.get(l.id), l.guestWays));
   }
 
   /** The ids of the VMs a user may use (the live feed's filter). */
@@ -85,7 +85,7 @@ export class VmService {
       this.deps.vms.guestWays(user.entityId, user.admin, [vmId]),
     ]);
     const active = jobs.find((j) => j.state === 'queued' || j.state === 'running');
-    return { ...toView(vm, active, ways.get(vmId)), ipv4: vm.ipv4, connections, events, jobs: jobs.map(jobView) };
+    return { ...toView(vm, active, guestWaysOf(ways.get(vmId))), ipv4: vm.ipv4, connections, events, jobs: jobs.map(jobView) };
   }
 
   async vm(user: Principal, vmId: number): Promise<PortalVm> {
@@ -154,7 +154,16 @@ function actionViews(state: PlainState): readonly ActionView[] {
   return views;
 }
 
-function toView(vm: PortalVm, job: JobRecord | undefined, ways: readonly string[] = []): VmView {
+const NO_WAYS: readonly GuestWay[] = Object.freeze([]);
+
+function guestWaysOf(kinds: readonly string[] | undefined): readonly GuestWay[] {
+  return kinds ? kinds.filter((w): w is GuestWay => w === 'ssh' || w === 'rdp' || w === 'vnc') : NO_WAYS;
+}
+
+/** What a view is made of: the VM's columns that the list and the machine page both read. */
+type ViewSource = Pick<PortalVm, 'id' | 'name' | 'clusterName' | 'node' | 'vmid' | 'status' | 'qmpstatus' | 'lockState' | 'goneAt'>;
+
+function toView(vm: ViewSource, job: JobRecord | undefined, guestWays: readonly GuestWay[] = NO_WAYS): VmView {
   const state = plainState(vm);
   return {
     id: vm.id,
@@ -165,6 +174,6 @@ function toView(vm: PortalVm, job: JobRecord | undefined, ways: readonly string[
     state,
     actions: actionViews(state),
     job: job ? jobView(job) : null,
-    guestWays: ways.filter((w): w is GuestWay => w === 'ssh' || w === 'rdp' || w === 'vnc'),
+    guestWays,
   };
 }
