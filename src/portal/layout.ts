@@ -1,4 +1,4 @@
-import { html, type Html } from './html.js';
+import { html, raw, type Html } from './html.js';
 
 export interface PageUser {
   name: string;
@@ -17,6 +17,11 @@ export interface PageOptions {
 
 /** The page frame: header with the user and logout, a flash message, the body, one page script. */
 export function layout(o: PageOptions): Html {
+  return html`${layoutHead(o)}${o.body}${LAYOUT_TAIL}`;
+}
+
+/** The frame up to the body (for a body sent as ready buffers, followed by LAYOUT_TAIL). */
+export function layoutHead(o: Omit<PageOptions, 'body'>): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -41,11 +46,14 @@ ${o.script ? html`<script type="module" src="/assets/${o.script}.js"></script>` 
 </header>
 <main>
 ${o.flash ? html`<p class="flash ${o.flash.kind}" role="status">${o.flash.text}</p>` : ''}
-${o.body}
+`;
+}
+
+/** The frame after the body. */
+export const LAYOUT_TAIL = raw(`
 </main>
 </body>
-</html>`;
-}
+</html>`);
 
 /** A hidden CSRF field for a form. */
 export function csrfField(token: string): Html {

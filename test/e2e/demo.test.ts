@@ -90,7 +90,7 @@ describe('npm run demo from a clean clone (headless Chromium)', function () {
     await build.waitFor();
     assert.equal(await page.locator('article.vm', { hasText: 'win11-lab' }).count(), 0, 'another pool is not shown');
 
-    await build.locator('form[data-field="actions"] button', { hasText: 'Start' }).first().click();
+    await build.locator('[data-field="actions"] button', { hasText: 'Start' }).first().click();
     await build.locator('[data-field="state"]', { hasText: 'Running' }).waitFor({ timeout: 90_000 });
 
     const vmId = await desktop.getAttribute('data-vm-id');

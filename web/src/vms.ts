@@ -48,19 +48,22 @@ function showJob(vmId: number, job: JobView | null, keepFinished = false): void 
   el.className = `job job-${job.state}`;
 }
 
+// The buttons sit in a form carrying the page's CSRF field (one around all cards on "my machines", the
+// machine page's own), and each names its VM's power route, as the server renders them.
 function renderActions(vm: VmView): void {
-  const form = card(vm.id)?.querySelector<HTMLFormElement>('form[data-field="actions"]');
-  if (!form) return;
-  for (const b of [...form.querySelectorAll('button')]) b.remove();
+  const slot = card(vm.id)?.querySelector<HTMLElement>('[data-field="actions"]');
+  if (!slot) return;
+  for (const b of [...slot.querySelectorAll('button')]) b.remove();
   for (const a of vm.actions) {
     const b = document.createElement('button');
+    b.formAction = `/vms/${vm.id}/power`;
     b.name = 'action';
     b.value = a.action;
     b.textContent = a.label;
     b.className = a.destructive ? 'danger' : 'primary';
     if (a.destructive) b.dataset.confirm = 'yes';
     b.disabled = vm.job !== null;
-    form.append(b);
+    slot.append(b);
   }
 }
 
@@ -122,7 +125,7 @@ async function power(vmId: number, action: string, button: HTMLButtonElement): P
 }
 
 document.addEventListener('click', (ev) => {
-  const button = (ev.target as HTMLElement).closest<HTMLButtonElement>('form[data-field="actions"] button[name="action"]');
+  const button = (ev.target as HTMLElement).closest<HTMLButtonElement>('[data-field="actions"] button[name="action"]');
   if (!button) return;
   ev.preventDefault();
   const el = button.closest<HTMLElement>('[data-vm-id]');

@@ -2,13 +2,14 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ACTION_LABEL, DESTRUCTIVE, POWER_ACTIONS } from '../../jobs/index.js';
 import { csrfToken } from '../csrf.js';
-import type { Html } from '../html.js';
-import { layout } from '../layout.js';
+import { Html } from '../html.js';
+import { layout, layoutHead, LAYOUT_TAIL } from '../layout.js';
 import type { RouteTable } from '../route-table.js';
 import { parseId } from '../route-table.js';
 import { parse } from '../validate.js';
 import type { VmService } from './service.js';
-import { confirmPage, consoleView, myMachines, vmPage, WAY_LABEL } from './views.js';
+import { CardCache } from './card-cache.js';
+import { confirmPage, consoleView, myMachines, vmCard, vmPage, WAY_LABEL } from './views.js';
 import { NotFoundError } from '../errors.js';
 
 /** Renders the console page for a VM the user may use (the console module replaces the placeholder). */
@@ -19,16 +20,26 @@ export const consoleQuerySchema = z.object({ via: z.enum(['ssh', 'rdp', 'vnc'], 
 
 export const powerFormSchema = z.object({ action: z.enum(POWER_ACTIONS, 'Unknown action.'), confirm: z.literal('yes').optional() });
 
-export function sendPage(req: Request, res: Response, title: string, body: Html, script?: string, status = 200): void {
+const TAIL = Buffer.from(LAYOUT_TAIL.value);
+
+/** Sends a page in the layout; a body of ready UTF-8 buffers (my machines) is joined without re-encoding. */
+export function sendPage(req: Request, res: Response, title: string, body: Html | readonly Buffer[], script?: string, status = 200): void {
   const flash = req.session.flash;
   delete req.session.flash;
-  res.status(status).type('html').send(layout({ title, user: req.user, csrfToken: csrfToken(req), body, flash, ...(script ? { script } : {}) }).value);
+  const frame = { title, user: req.user, csrfToken: csrfToken(req), flash, ...(script ? { script } : {}) };
+  res.status(status).type('html');
+  if (body instanceof Html) {
+    res.send(layout({ ...frame, body }).value);
+    return;
+  }
+  res.send(Buffer.concat([Buffer.from(layoutHead(frame).value), ...body, TAIL]));
 }
 
 export function vmRoutes(table: RouteTable, vms: VmService, consolePage?: ConsolePage): void {
+  const cards = new CardCache(vmCard);
   table.add({ method: 'get', path: '/', access: 'user', api: false, summary: 'My machines' }, async (req, res) => {
     const list = await vms.list(req.user!);
-    sendPage(req, res, 'My machines', myMachines(list, csrfToken(req), req.user!.admin), 'vms');
+    sendPage(req, res, 'My machines', myMachines(list, csrfToken(req), req.user!.admin, cards), 'vms');
   });
 
   table.add({ method: 'get', path: '/vms/:id', access: 'vm', api: false, summary: 'One machine: state, actions, history' }, async (req, res) => {

@@ -1,7 +1,8 @@
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { CREDENTIAL_LIMITS } from '../../console/index.js';
-import type { ActionView, GuestWay, JobView, VmDetail, VmView } from './service.js';
+import type { CardCache, CardInputs, CardJob } from './card-cache.js';
+import type { ActionView, GuestWay, VmDetail } from './service.js';
 
 const STATE_TEXT: Record<string, string> = {
   running: 'Running',
@@ -16,35 +17,26 @@ export function stateBadge(state: string): Html {
   return html`<span class="state state-${state}" data-field="state">${STATE_TEXT[state] ?? state}</span>`;
 }
 
-export function jobLine(job: JobView | null): Html {
+export function jobLine(job: CardJob | null): Html {
   if (!job) return html`<span class="job" data-field="job"></span>`;
   const text = job.state === 'queued' ? `${job.action}: waiting…` : job.state === 'running' ? `${job.action}: in progress…` : job.state === 'failed' ? job.error ?? 'failed' : `${job.action}: done`;
   return html`<span class="job job-${job.state}" data-field="job">${text}</span>`;
 }
 
-/** The buttons for one list of actions; the service shares one list per state, so each is drawn once. */
-const BUTTONS = new WeakMap<readonly ActionView[], Html>();
-
-function buttons(actions: readonly ActionView[]): Html {
-  let drawn = BUTTONS.get(actions);
-  if (!drawn) {
-    drawn = html`${actions.map((a) => html`<button name="action" value="${a.action}" class="${a.destructive ? 'danger' : 'primary'}" ${a.destructive ? html`data-confirm="yes"` : ''}>${a.label}</button>`)}`;
-    BUTTONS.set(actions, drawn);
-  }
-  return drawn;
-}
-
-export function actionButtons(vmId: number, actions: readonly ActionView[], csrf: string): Html {
-  return html`<form method="post" action="/vms/${vmId}/power" class="actions" data-field="actions">
-    ${csrfField(csrf)}
-    ${buttons(actions)}
-  </form>`;
+/**
+ * A VM's power buttons. Each submits the form it sits in, which carries the page's one CSRF field, to the
+ * VM's own power route (formaction): no button depends on the session, so a card can be drawn once for all.
+ */
+function actionButtons(vmId: number, actions: readonly ActionView[]): Html {
+  return html`${actions.map(
+    (a) => html`<button formaction="/vms/${vmId}/power" name="action" value="${a.action}" class="${a.destructive ? 'danger' : 'primary'}"${a.destructive ? html` data-confirm="yes"` : ''}>${a.label}</button>`,
+  )}`;
 }
 
 export const WAY_LABEL: Record<'console' | GuestWay, string> = { console: 'Screen', ssh: 'SSH', rdp: 'Remote desktop (RDP)', vnc: 'VNC' };
 
 /** The ways in: the screen (PVE console) and, while the machine runs, the guest's own ssh/rdp/vnc. */
-function consoleButton(vm: VmView): Html {
+function consoleButton(vm: Pick<CardInputs, 'id' | 'state' | 'guestWays'>): Html {
   const on = vm.state === 'running' || vm.state === 'paused';
   const screen = on ? html`<a class="button" href="/vms/${vm.id}/console" data-field="console">${WAY_LABEL.console}</a>` : html`<span data-field="console"></span>`;
   if (vm.guestWays.length === 0) return screen;
@@ -53,22 +45,34 @@ function consoleButton(vm: VmView): Html {
   )}</span>`;
 }
 
-export function myMachines(vms: readonly VmView[], csrf: string, admin: boolean): Html {
+/** One card of "my machines"; it shows only its inputs (CardCache keeps it until one of them changes). */
+export function vmCard(vm: CardInputs): string {
+  return html`<article class="vm" data-vm-id="${vm.id}" data-state="${vm.state}"><h2><a href="/vms/${vm.id}">${vm.name}</a></h2>
+<p>${stateBadge(vm.state)} ${jobLine(vm.job)}</p>
+<div class="actions" data-field="actions">${actionButtons(vm.id, vm.actions)}</div>
+<p>${consoleButton(vm)}</p></article>
+`.value;
+}
+
+const LIST_END = Buffer.from('</div>\n</form>');
+
+/**
+ * "My machines" as UTF-8 parts: the cards come ready from the cache; one form around them all carries the
+ * session's CSRF token.
+ */
+export function myMachines(vms: readonly CardInputs[], csrf: string, admin: boolean, cards: CardCache): Buffer[] {
   if (vms.length === 0) {
-    return html`<h1>My machines</h1><p class="empty">You have no machines yet. ${admin ? 'Add a cluster under Administration.' : 'Ask an administrator to give you one.'}</p>`;
+    return [Buffer.from(html`<h1>My machines</h1><p class="empty">You have no machines yet. ${admin ? 'Add a cluster under Administration.' : 'Ask an administrator to give you one.'}</p>`.value)];
   }
-  return html`<h1>My machines</h1>
+  const parts = new Array<Buffer>(vms.length + 2);
+  parts[0] = Buffer.from(html`<h1>My machines</h1>
 <p class="live-status" id="live-status" aria-live="polite"></p>
+<form method="post" class="power">${csrfField(csrf)}
 <div class="vms">
-${vms.map(
-  (vm) => html`<article class="vm" data-vm-id="${vm.id}" data-state="${vm.state}">
-  <h2><a href="/vms/${vm.id}">${vm.name}</a></h2>
-  <p>${stateBadge(vm.state)} ${jobLine(vm.job)}</p>
-  ${actionButtons(vm.id, vm.actions, csrf)}
-  <p>${consoleButton(vm)}</p>
-</article>`,
-)}
-</div>`;
+`.value);
+  for (let i = 0; i < vms.length; i += 1) parts[i + 1] = cards.get(vms[i]!);
+  parts[vms.length + 1] = LIST_END;
+  return parts;
 }
 
 export function vmPage(vm: VmDetail, csrf: string): Html {
@@ -76,7 +80,7 @@ export function vmPage(vm: VmDetail, csrf: string): Html {
 <article class="vm vm-detail" data-vm-id="${vm.id}" data-state="${vm.state}">
   <h1>${vm.name}</h1>
   <p>${stateBadge(vm.state)} ${jobLine(vm.job)}</p>
-  ${actionButtons(vm.id, vm.actions, csrf)}
+  <form method="post" action="/vms/${vm.id}/power" class="actions" data-field="actions">${csrfField(csrf)}${actionButtons(vm.id, vm.actions)}</form>
   <p>${consoleButton(vm)}</p>
   <dl class="facts">
     <dt>Address</dt><dd>${vm.ipv4 ?? 'not known'}</dd>

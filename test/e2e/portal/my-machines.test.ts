@@ -66,7 +66,7 @@ describe('portal end to end (headless Chromium)', function () {
   }
 
   async function press(page: Page, label: string): Promise<void> {
-    await page.locator('form[data-field="actions"] button', { hasText: label }).first().click();
+    await page.locator('[data-field="actions"] button', { hasText: label }).first().click();
   }
 
   it('register, confirm, be granted a VM through a group, start it live, shut it down, read its history', async () => {
@@ -124,6 +124,26 @@ describe('portal end to end (headless Chromium)', function () {
     assert.equal(sim.state.vms.get(100)!.status, 'running');
     assert.ok(sim.qemuPids().length >= 1, 'a real QEMU runs the machine');
     await card.locator('a[data-field="console"]').waitFor();
+    assert.equal(await page.locator('main input[name="_csrf"]').count(), 1, 'one CSRF field for the whole list');
+    // The buttons the live update drew post like the server's: the page's form, to this machine.
+    const vmPath = `/vms/${await card.getAttribute('data-vm-id')}/power`;
+    assert.deepEqual(await card.locator('[data-field="actions"] button').evaluateAll((bs) => bs.map((b) => [(b as HTMLButtonElement).form?.method, new URL((b as HTMLButtonElement).formAction).pathname])), [
+      ['post', vmPath], ['post', vmPath], ['post', vmPath], ['post', vmPath], ['post', vmPath],
+    ]);
+
+    // Without JavaScript the same buttons submit the page's one form (its CSRF field) to the machine's power
+    // route: a destructive action asks first, on its own page, and Cancel changes nothing.
+    const plain = await browser.newContext({ javaScriptEnabled: false });
+    const noScript = await plain.newPage();
+    await login(noScript, 'frieda', USER_PASSWORD);
+    assert.equal(new URL(noScript.url()).pathname, `/vms/${await card.getAttribute('data-vm-id')}`, 'one machine: straight to it');
+    await noScript.goto(`${h.url}/`);
+    const plainCard = noScript.locator('article.vm', { hasText: 'frieda-desktop' });
+    await Promise.all([noScript.waitForNavigation(), plainCard.locator('[data-field="actions"] button', { hasText: 'Reboot' }).click()]);
+    assert.match((await noScript.textContent('h1')) ?? '', /Reboot: frieda-desktop\?/);
+    await Promise.all([noScript.waitForNavigation(), noScript.click('text=Cancel')]);
+    await plain.close();
+    assert.equal(sim.state.vms.get(100)!.status, 'running');
     mkdirSync('docs/screenshots', { recursive: true });
     await page.setViewportSize({ width: 1100, height: 520 });
     await page.screenshot({ path: 'docs/screenshots/my-machines.png' });
