@@ -71,13 +71,13 @@ function slotOf(card: CardInputs): number {
   return card.id * 8 + ways;
 }
 
-/** A copy of exactly the inputs (not the caller's whole view, nor arrays it might change later). */
+/** A copy of exactly the inputs (not the caller's whole view, nor anything it might change later). */
 function snapshot(card: CardInputs): CardInputs {
   return {
     id: card.id,
     name: card.name,
     state: card.state,
-    actions: card.actions.map((a) => ({ action: a.action, label: a.label, destructive: a.destructive })),
+    actions: frozen(card.actions) ? card.actions : card.actions.map((a) => ({ action: a.action, label: a.label, destructive: a.destructive })),
     job: card.job ? { action: card.job.action, state: card.job.state, error: card.job.error } : null,
     guestWays: [...card.guestWays],
   };
@@ -87,7 +87,13 @@ function sameCard(a: CardInputs, b: CardInputs): boolean {
   return a.id === b.id && a.name === b.name && a.state === b.state && sameActions(a.actions, b.actions) && sameJob(a.job, b.job) && sameWays(a.guestWays, b.guestWays);
 }
 
+/** A list that cannot change, nor can its actions (the service's one list per state): kept, not copied. */
+function frozen(actions: readonly ActionView[]): boolean {
+  return Object.isFrozen(actions) && actions.every((a) => Object.isFrozen(a));
+}
+
 function sameActions(a: readonly ActionView[], b: readonly ActionView[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i += 1) {
     const x = a[i]!;

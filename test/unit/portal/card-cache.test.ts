@@ -91,17 +91,46 @@ describe('CardCache', () => {
     assert.equal(cache.get(swapped).toString(), showAll(swapped));
   });
 
-  it('keeps what it was given, not the caller\'s arrays and objects that may change later', () => {
-    const cache = new CardCache(showAll);
-    const ways: CardInputs['guestWays'][number][] = ['ssh'];
-    const actions = [{ ...START }];
-    const job = { ...BASE.job! };
-    cache.get({ ...BASE, guestWays: ways, actions, job });
-    ways.push('rdp');
-    actions[0]!.label = 'Changed';
-    job.state = 'running';
-    const now: CardInputs = { ...BASE, guestWays: ways, actions, job };
-    assert.equal(cache.get(now).toString(), showAll(now));
+  describe('keeps what it was given, not what the caller may change later', () => {
+    it('its guest ways', () => {
+      const cache = new CardCache(showAll);
+      const ways: CardInputs['guestWays'][number][] = ['ssh', 'rdp'];
+      cache.get({ ...BASE, guestWays: ways });
+      ways.reverse();
+      const now: CardInputs = { ...BASE, guestWays: ways };
+      assert.equal(cache.get(now).toString(), showAll(now));
+    });
+    for (const [what, list] of [['a list', (a: ActionView) => [a]], ['a frozen list of a changeable action', (a: ActionView) => Object.freeze([a])]] as const) {
+      it(`its actions (${what})`, () => {
+        const cache = new CardCache(showAll);
+        const action = { ...START };
+        const actions = list(action);
+        cache.get({ ...BASE, actions });
+        action.label = 'Changed';
+        const now: CardInputs = { ...BASE, actions };
+        assert.equal(cache.get(now).toString(), showAll(now));
+      });
+    }
+    it('its job', () => {
+      const cache = new CardCache(showAll);
+      const job = { ...BASE.job! };
+      cache.get({ ...BASE, job });
+      job.state = 'running';
+      const now: CardInputs = { ...BASE, job };
+      assert.equal(cache.get(now).toString(), showAll(now));
+    });
+  });
+
+  it('keeps a frozen action list by reference and still compares another list by its contents', () => {
+    const r = counting(showAll);
+    const cache = new CardCache(r.render);
+    const frozen = Object.freeze([Object.freeze({ ...START })]);
+    cache.get({ ...BASE, actions: frozen });
+    cache.get({ ...BASE, actions: frozen });
+    cache.get({ ...BASE, actions: [{ ...START }] });
+    assert.equal(r.calls(), 1, 'same contents, same card');
+    const relabelled: CardInputs = { ...BASE, actions: Object.freeze([Object.freeze({ ...START, label: 'Power on' })]) };
+    assert.equal(cache.get(relabelled).toString(), showAll(relabelled));
   });
 
   it('keeps one card per variant of a VM that users see with different ways in', () => {
