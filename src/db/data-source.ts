@@ -50,7 +50,7 @@ export async function openDatabase(config: Pick<Config, 'db'>): Promise<DataSour
 /**
  * A read straight on the DataSource's own mysql2 pool, past TypeORM's query runner, for the query run on every
  * page view ("my machines"): the runner (a checkout per query, a promise wrapper that captures a stack, the
- * result copied) cost about 0.3 ms of CPU per query in bench/portal.ts (docs/BENCHMARKS.md, Portal), more
+ * result copied) cost about 0.4 ms of CPU per query in bench/portal.ts (docs/BENCHMARKS.md, Portal), more
  * than parsing the 200 rows. Same pool, same connection options (UTC, utf8mb4, big numbers), so the rows are
  * those `db.query` returns; a failed query rejects with mysql2's error (code, sqlMessage) instead of
  * TypeORM's QueryFailedError around it.
