@@ -11,6 +11,7 @@ import { parseId } from '../route-table.js';
 import { parse } from '../validate.js';
 import type { VmService } from '../vms/service.js';
 import { openApiDocument } from './openapi.js';
+import { vmListJson } from './vm-list-json.js';
 
 export const powerSchema = z.object({ action: z.enum(POWER_ACTIONS, 'Unknown action.') }).strict();
 /** `credentials` (ssh/rdp/vnc at the guest) go into the token only: never stored, logged or echoed. */
@@ -30,7 +31,7 @@ export function apiRoutes(table: RouteTable, vms: VmService, admin: AdminService
   });
 
   table.add({ method: 'get', path: '/api/v1/vms', access: 'user', ...api, summary: 'My machines with their state, possible actions and running job' }, async (req, res) => {
-    res.json({ vms: await vms.list(req.user!) });
+    res.type('application/json').send(vmListJson(await vms.list(req.user!)));
   });
 
   table.add({ method: 'get', path: '/api/v1/vms/:id', access: 'vm', ...api, summary: 'One machine with its connections, history and recent jobs' }, async (req, res) => {
