@@ -1,61 +1,78 @@
 /**
  * One zlib stream that lasts a whole connection (ZRLE has one; Tight has four).
  *
- * RFB servers end each rectangle's compressed data with Z_SYNC_FLUSH, so every segment starts on a
- * deflate block boundary and may refer back to the last 32 KiB of output. Node's synchronous zlib API
- * closes its context after each call, so the persistent state is kept here as that 32 KiB window:
- * each segment is inflated raw with the window as preset dictionary, which continues the stream
- * exactly. The 2-byte zlib header is stripped from the first segment; the trailing Adler-32 never
- * comes, because the stream never ends.
+ * RFB servers end each rectangle's compressed data with Z_SYNC_FLUSH, so each segment inflates completely on
+ * its own while referring back to everything before it. The stream keeps one inflate state for its whole life
+ * (pako's port of zlib's inflate, driven through its z_stream interface): QEMU sends dozens of small
+ * rectangles a frame, and a native zlib context per rectangle, primed with the last 32 KiB as a dictionary,
+ * cost more than the inflating itself and made megabytes of short-lived buffers a second.
  */
-import { constants, inflateRawSync } from 'node:zlib';
+import { ZStream, Z_BUF_ERROR, Z_OK, Z_STREAM_END, Z_SYNC_FLUSH, zlibInflate, zlibInflateInit2 } from 'pako';
 import { protocolError } from './errors.js';
-
-const WINDOW = 32 * 1024;
 
 /** The most one segment may inflate to by default: a 4096×4096 screen at 4 bytes a pixel, plus tile headers. */
 export const MAX_SEGMENT_OUTPUT = 4096 * 4096 * 4 + (1 << 20);
 
+/** zlib format (header and Adler-32), 32 KiB window: what RFB's ZRLE and Tight streams are. */
+const ZLIB_WINDOW_BITS = 15;
+const FIRST_OUTPUT_BYTES = 16 * 1024;
+/** An output buffer grown past this for one large rectangle is not kept for the next. */
+const KEPT_OUTPUT_BYTES = 1024 * 1024;
+
 export class ZlibStream {
-  private window: Buffer = Buffer.alloc(0);
-  private headerPending = 2;
+  #strm: ZStream | undefined;
+  #out = new Uint8Array(0);
+  #ended = false;
 
   /**
-   * Inflates the next segment of the stream. `maxOutput` bounds what one segment may expand to (a rectangle
-   * can never need more than its pixels), so a hostile server cannot make the gateway inflate a zip bomb.
+   * Inflates the next segment of the stream. The result is a view of this stream's output buffer, valid until
+   * its next `inflate`. `maxOutput` bounds what one segment may expand to (a rectangle can never need more
+   * than its pixels), so a hostile server cannot make the gateway inflate a zip bomb.
    */
-  inflate(segment: Uint8Array, maxOutput = MAX_SEGMENT_OUTPUT): Buffer {
-    let input = Buffer.from(segment.buffer, segment.byteOffset, segment.length);
-    if (this.headerPending > 0) {
-      const strip = Math.min(this.headerPending, input.length);
-      if (this.headerPending === 2 && strip >= 1 && (input[0]! & 0x0f) !== 8) {
-        throw protocolError('ZLIB_ERROR', 'zlib stream does not start with a deflate header');
+  inflate(segment: Uint8Array, maxOutput = MAX_SEGMENT_OUTPUT): Uint8Array {
+    if (segment.length === 0) return this.#out.subarray(0, 0);
+    if (this.#ended) throw protocolError('ZLIB_ERROR', 'zlib data after the end of the stream');
+    const strm = this.#strm ?? this.#start();
+    if (this.#out.length === 0 || this.#out.length > KEPT_OUTPUT_BYTES) this.#out = new Uint8Array(FIRST_OUTPUT_BYTES);
+    strm.input = segment;
+    strm.next_in = 0;
+    strm.avail_in = segment.length;
+    let produced = 0;
+    for (;;) {
+      strm.output = this.#out;
+      strm.next_out = produced;
+      strm.avail_out = this.#out.length - produced;
+      const status = zlibInflate(strm, Z_SYNC_FLUSH);
+      produced = strm.next_out;
+      if (produced > maxOutput) throw protocolError('ZLIB_ERROR', `zlib data inflates beyond ${maxOutput} bytes`);
+      if (status === Z_STREAM_END) {
+        this.#ended = true;
+        break;
       }
-      input = input.subarray(strip);
-      this.headerPending -= strip;
+      if (status !== Z_OK && status !== Z_BUF_ERROR) throw protocolError('ZLIB_ERROR', `zlib data error: ${strm.msg || status}`);
+      // With room left over, zlib has given everything this input holds.
+      if (strm.avail_out > 0) break;
+      const grown = new Uint8Array(Math.min(this.#out.length * 2, maxOutput + 1));
+      if (grown.length <= this.#out.length) throw protocolError('ZLIB_ERROR', `zlib data inflates beyond ${maxOutput} bytes`);
+      grown.set(this.#out.subarray(0, produced));
+      this.#out = grown;
     }
-    if (input.length === 0) return Buffer.alloc(0);
-    let out: Buffer;
-    try {
-      out = inflateRawSync(input, {
-        finishFlush: constants.Z_SYNC_FLUSH,
-        maxOutputLength: maxOutput,
-        ...(this.window.length > 0 ? { dictionary: this.window } : {}),
-      });
-    } catch (err) {
-      throw protocolError('ZLIB_ERROR', `zlib data error: ${(err as Error).message}`, err);
-    }
-    if (out.length >= WINDOW) this.window = Buffer.from(out.subarray(out.length - WINDOW));
-    else if (out.length > 0) {
-      const keep = Math.min(this.window.length, WINDOW - out.length);
-      this.window = Buffer.concat([this.window.subarray(this.window.length - keep), out]);
-    }
-    return out;
+    strm.input = EMPTY;
+    return this.#out.subarray(0, produced);
   }
 
   /** Starts a new stream (Tight's reset bits). */
   reset(): void {
-    this.window = Buffer.alloc(0);
-    this.headerPending = 2;
+    this.#strm = undefined;
+    this.#ended = false;
+  }
+
+  #start(): ZStream {
+    const strm = new ZStream();
+    if (zlibInflateInit2(strm, ZLIB_WINDOW_BITS) !== Z_OK) throw protocolError('ZLIB_ERROR', `zlib inflate could not start: ${strm.msg}`);
+    this.#strm = strm;
+    return strm;
   }
 }
+
+const EMPTY = new Uint8Array(0);
