@@ -200,32 +200,72 @@ export class PixelConverter {
 }
 
 /**
- * The memory of one decoded image that has been copied out (`recycleImage`), reused by the next
- * `allocImage` so that a screen changing ten times a second does not make a megabyte of garbage each time.
+ * Memory of decoded images that have been copied out (`recycle`), reused by later `alloc`s. A typed array's
+ * memory lives outside V8's heap: QEMU sends a text frame as ~70 small rectangles, all decoded before the
+ * first is drawn, and fresh memory for each (a megabyte of pixels a frame) made V8 start a full collection
+ * every second or so. Bounded in count and bytes; past them the smallest buffers are left to V8.
  */
-let spare: ArrayBuffer | undefined;
-/** Smaller images come and go cheaply from V8's young generation. */
-const MIN_RECYCLED_BYTES = 64 * 1024;
+export class ImageMemoryPool {
+  readonly #spares: ArrayBuffer[] = [];
+  #bytes = 0;
 
-/** A new RGBA image (all zero) with a Uint32 view for packed writes. */
-export function allocImage(width: number, height: number): { width: number; height: number; data: Uint8Array; words: Uint32Array } {
-  const bytes = width * height * 4;
-  let data: Uint8Array;
-  if (spare && bytes >= MIN_RECYCLED_BYTES && spare.byteLength >= bytes) {
-    data = new Uint8Array(spare, 0, bytes).fill(0);
-    spare = undefined;
-  } else {
-    data = new Uint8Array(bytes);
+  constructor(private readonly maxBuffers = 256, private readonly maxBytes = 16 * 1024 * 1024) {}
+
+  /** Buffers and bytes kept for reuse. */
+  get size(): { buffers: number; bytes: number } {
+    return { buffers: this.#spares.length, bytes: this.#bytes };
   }
-  return { width, height, data, words: new Uint32Array(data.buffer, data.byteOffset, width * height) };
+
+  /** A new RGBA image (all zero) with a Uint32 view for packed writes. */
+  alloc(width: number, height: number): { width: number; height: number; data: Uint8Array; words: Uint32Array } {
+    const bytes = width * height * 4;
+    // The smallest spare that fits, so that small rectangles leave the large buffers to large ones.
+    const spares = this.#spares;
+    let best = -1;
+    for (let i = 0; i < spares.length; i++) {
+      const size = spares[i]!.byteLength;
+      if (size >= bytes && (best < 0 || size < spares[best]!.byteLength)) best = i;
+    }
+    let data: Uint8Array;
+    if (best >= 0) {
+      data = new Uint8Array(this.#take(best), 0, bytes).fill(0);
+    } else {
+      data = new Uint8Array(bytes);
+    }
+    return { width, height, data, words: new Uint32Array(data.buffer, data.byteOffset, width * height) };
+  }
+
+  /** Takes back an image's memory once its pixels were copied elsewhere; nothing may use `image` afterwards. */
+  recycle(image: { readonly data: Uint8Array }): void {
+    const buffer = image.data.buffer;
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0 || buffer.byteLength > this.maxBytes) return;
+    const spares = this.#spares;
+    if (spares.includes(buffer)) return;
+    while (spares.length > 0 && (spares.length >= this.maxBuffers || this.#bytes + buffer.byteLength > this.maxBytes)) {
+      let smallest = 0;
+      for (let i = 1; i < spares.length; i++) if (spares[i]!.byteLength < spares[smallest]!.byteLength) smallest = i;
+      if (spares[smallest]!.byteLength >= buffer.byteLength) return;
+      this.#take(smallest);
+    }
+    spares.push(buffer);
+    this.#bytes += buffer.byteLength;
+  }
+
+  #take(i: number): ArrayBuffer {
+    const spares = this.#spares;
+    const buffer = spares[i]!;
+    spares[i] = spares[spares.length - 1]!;
+    spares.pop();
+    this.#bytes -= buffer.byteLength;
+    return buffer;
+  }
 }
 
-/**
- * Hands a decoded image's memory back once its pixels have been copied elsewhere; nothing may read or
- * write `image` afterwards. Only large images are kept, one at a time (the largest).
- */
-export function recycleImage(image: { readonly data: Uint8Array }): void {
-  const buffer = image.data.buffer;
-  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < MIN_RECYCLED_BYTES || buffer === spare) return;
-  if (!spare || buffer.byteLength > spare.byteLength) spare = buffer;
-}
+/** Shared by every session: all decoding runs on one thread, and each image is copied out before the next read. */
+const sharedPool = new ImageMemoryPool();
+
+/** A new RGBA image (all zero), from the shared pool. */
+export const allocImage = (width: number, height: number): ReturnType<ImageMemoryPool['alloc']> => sharedPool.alloc(width, height);
+
+/** Gives a decoded image's memory back to the shared pool once the display copied its pixels. */
+export const recycleImage = (image: { readonly data: Uint8Array }): void => sharedPool.recycle(image);

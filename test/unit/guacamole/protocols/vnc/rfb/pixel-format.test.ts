@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { BGR233, PixelConverter, RGB565, RGB888, recycleImage, unpackRgba, type PixelFormat } from '../../../../../../guacamole/protocols/vnc/rfb/index.js';
-import { allocImage } from '../../../../../../guacamole/protocols/vnc/rfb/pixel-format.js';
+import { BGR233, PixelConverter, RGB565, RGB888, unpackRgba, type PixelFormat } from '../../../../../../guacamole/protocols/vnc/rfb/index.js';
+import { ImageMemoryPool } from '../../../../../../guacamole/protocols/vnc/rfb/pixel-format.js';
 
 const rgba = (conv: PixelConverter, bytes: number[]): number[] => unpackRgba(conv.rgba(Uint8Array.from(bytes), 0));
 const compact = (conv: PixelConverter, bytes: number[]): number[] => unpackRgba(conv.compactRgba(Uint8Array.from(bytes), 0));
@@ -45,25 +45,40 @@ describe('PixelConverter', () => {
   });
 });
 
-describe('allocImage / recycleImage', () => {
-  it('reuses the memory of a recycled large image, zeroed, and never hands the same memory out twice', () => {
-    const first = allocImage(256, 128);
+describe('ImageMemoryPool', () => {
+  it('reuses the memory of a recycled image, zeroed, and never hands the same memory out twice', () => {
+    const pool = new ImageMemoryPool();
+    const first = pool.alloc(256, 128);
     first.data.fill(0xab);
-    recycleImage(first);
-    const second = allocImage(200, 100);
+    pool.recycle(first);
+    const second = pool.alloc(200, 100);
     assert.equal(second.data.buffer, first.data.buffer, 'the recycled memory is reused');
     assert.ok(second.data.every((b) => b === 0), 'no pixels of the earlier image survive');
     assert.equal(second.words.length, 200 * 100);
-    const third = allocImage(200, 100);
+    const third = pool.alloc(200, 100);
     assert.notEqual(third.data.buffer, second.data.buffer);
   });
 
-  it('keeps small images out of the pool and does not reuse memory too small for the next image', () => {
-    const small = allocImage(16, 16);
-    recycleImage(small);
-    assert.notEqual(allocImage(16, 16).data.buffer, small.data.buffer);
-    const medium = allocImage(128, 128);
-    recycleImage(medium);
-    assert.notEqual(allocImage(256, 256).data.buffer, medium.data.buffer);
+  it('serves many rectangles decoded before any is drawn, each from the smallest spare that fits', () => {
+    const pool = new ImageMemoryPool();
+    const sizes = [[16, 1], [496, 5], [32, 12], [80, 13], [16, 16]] as const;
+    const frame = sizes.map(([w, h]) => pool.alloc(w, h));
+    for (const image of frame) pool.recycle(image);
+    pool.recycle(frame[0]!); // twice: kept once
+    assert.deepEqual(pool.size, { buffers: 5, bytes: sizes.reduce((a, [w, h]) => a + w * h * 4, 0) });
+    const next = sizes.map(([w, h]) => pool.alloc(w, h));
+    next.forEach((image, i) => assert.equal(image.data.buffer, frame[i]!.data.buffer, `rectangle ${i} gets its own size back`));
+    assert.equal(pool.size.buffers, 0);
+    assert.notEqual(pool.alloc(1024, 1024).data.buffer.byteLength, 0, 'nothing fits: fresh memory');
+  });
+
+  it('stays within its bounds, keeping the larger buffers', () => {
+    const pool = new ImageMemoryPool(2, 10_000);
+    const [a, b, c] = [pool.alloc(10, 10), pool.alloc(20, 20), pool.alloc(30, 10)]; // 400, 1600, 1200 bytes
+    for (const image of [a, b, c]) pool.recycle(image);
+    assert.deepEqual(pool.size, { buffers: 2, bytes: 2800 });
+    assert.notEqual(pool.alloc(10, 10).data.buffer, a.data.buffer, 'the smallest made room');
+    pool.recycle(pool.alloc(60, 60)); // 14,400 bytes: over the byte bound, left to V8
+    assert.equal(pool.size.bytes, 1600, 'the 1,200-byte spare served the 400-byte image; the big one was not kept');
   });
 });

@@ -19,7 +19,7 @@ describe('ZlibStream', () => {
     const text = Buffer.from('the same line of text, again and again; '.repeat(40));
     const noise = randomBytes(3000);
     const parts = [text, noise, text, Buffer.concat([noise.subarray(100, 900), text.subarray(0, 77)]), Buffer.alloc(5, 7)];
-    const segments = [];
+    const segments: Buffer[] = [];
     for (const p of parts) segments.push(await writer.compress(p));
     // The third segment is mostly a back-reference: it must be far smaller than its text.
     assert.ok(segments[2]!.length < text.length / 10, `segment of ${segments[2]!.length} bytes`);
