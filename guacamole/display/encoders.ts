@@ -69,17 +69,67 @@ function pngChunk(type: string, data: Uint8Array): Buffer {
   return Buffer.concat([head, data, tail]);
 }
 
-/** Up to 256 colours (RGBA as 32-bit keys) and one index per pixel. */
-export interface Palette {
-  readonly colours: readonly number[];
-  /** One index per pixel, row-major; a shared scratch buffer, valid until the next `palettise`. */
-  readonly indices: Uint8Array;
-}
+/**
+ * Up to 256 colours (RGBA as 32-bit keys, in the order first seen) and the image in terms of them: either one
+ * index per pixel, or (two colours at most) the PNG scanlines themselves, one bit an index.
+ */
+export type Palette =
+  | { readonly colours: readonly number[]; readonly indices: Uint8Array; readonly scanlines?: undefined }
+  | { readonly colours: readonly number[]; readonly scanlines: Uint8Array; readonly indices?: undefined };
 
 let indexScratch = new Uint8Array(0);
+let scanlineScratch = new Uint8Array(0);
 
-/** The image's palette, or undefined beyond 256 colours. Runs of one colour cost one comparison a pixel. */
+/**
+ * The image's palette, or undefined beyond 256 colours. Index and scanline memory is a shared scratch, valid
+ * until the next `palettise`.
+ */
 export function palettise(image: RgbaImage): Palette | undefined {
+  return bilevel(image) ?? indexed(image);
+}
+
+/**
+ * At most two colours: the PNG scanlines (filter byte 0, then 1 bit a pixel, most significant first) made in
+ * the same pass that finds the colours. Text screens are two colours a cell; building the bits here spares a
+ * pass over an index per pixel, and the inner loop has no branch that text makes hard to predict. Gives up,
+ * undefined, at the third colour.
+ */
+function bilevel(image: RgbaImage): Palette | undefined {
+  const { width, height, data: d } = image;
+  const view = new Uint32Array(d.buffer, d.byteOffset, d.byteLength >> 2);
+  if (view.length === 0) return undefined;
+  const rowBytes = (width + 7) >> 3;
+  const size = (rowBytes + 1) * height;
+  if (scanlineScratch.length < size) scanlineScratch = new Uint8Array(size);
+  const out = scanlineScratch;
+  const first = view[0]!;
+  // No 32-bit pixel is −1: the second colour is "none yet" until a pixel differs from the first.
+  let second = -1;
+  let i = 0;
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    out[o++] = 0;
+    let byte = 0;
+    let x = 0;
+    for (; x < width; x++) {
+      const c = view[i++]!;
+      if (c !== first && c !== second) {
+        if (second !== -1) return undefined;
+        second = c;
+      }
+      byte = (byte << 1) | (c === second ? 1 : 0);
+      if ((x & 7) === 7) {
+        out[o++] = byte;
+        byte = 0;
+      }
+    }
+    if (x & 7) out[o++] = byte << (8 - (x & 7));
+  }
+  return { colours: second === -1 ? [first] : [first, second], scanlines: out.subarray(0, size) };
+}
+
+/** Up to 256 colours, one index a pixel. Runs of one colour cost one comparison a pixel. */
+function indexed(image: RgbaImage): Palette | undefined {
   const d = image.data;
   const view = new Uint32Array(d.buffer, d.byteOffset, d.byteLength >> 2);
   if (indexScratch.length < view.length) indexScratch = new Uint8Array(view.length);
@@ -162,7 +212,7 @@ export function encodePng(image: RgbaImage, opaque = isOpaque(image), palette = 
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
   const chunks: Buffer[] = [];
-  let raw: Buffer;
+  let raw: Uint8Array;
   if (palette) {
     ihdr[9] = PngColorType.PALETTE;
     const n = palette.colours.length;
@@ -181,7 +231,7 @@ export function encodePng(image: RgbaImage, opaque = isOpaque(image), palette = 
     }
     chunks.push(pngChunk('PLTE', plte));
     if (translucent) chunks.push(pngChunk('tRNS', trns));
-    raw = packedRows(palette.indices, width, height, depth);
+    raw = palette.scanlines ?? packedRows(palette.indices, width, height, depth);
   } else if (opaque) {
     ihdr[9] = PngColorType.RGB;
     raw = Buffer.alloc((width * 3 + 1) * height);

@@ -47,6 +47,19 @@ describe('encoders', () => {
       assert.deepEqual(decode(png).rgba, text.data);
     });
 
+    it('changes its mind at a third colour seen late, and makes a one-colour image a 1-bit PNG', () => {
+      for (const [x3, y3] of [[12, 8], [0, 8], [12, 0]]) {
+        const img = image(13, 9, (x, y) => (x === x3 && y === y3 ? [9, 9, 9, 255] : (x + y) % 3 ? [250, 0, 0, 255] : [0, 0, 250, 255]));
+        const png = encodePng(img);
+        assert.equal(png[24], 2, 'three colours: 2 bits an index');
+        assert.deepEqual(decode(png).rgba, img.data, `third colour at ${x3},${y3}`);
+      }
+      const solid = image(10, 3, () => [1, 2, 3, 255]);
+      const png = encodePng(solid);
+      assert.equal(png[24], 1);
+      assert.deepEqual(decode(png).rgba, solid.data);
+    });
+
     it('keeps transparency in a palettised image (tRNS)', () => {
       const img = image(8, 8, (x) => (x < 4 ? [10, 20, 30, 0] : [200, 100, 50, 128]));
       const { colorType, rgba } = decode(encodePng(img, false));
