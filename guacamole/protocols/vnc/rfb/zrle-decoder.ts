@@ -19,8 +19,9 @@ function short(): Error {
 }
 
 export function decodeZrle(data: Uint8Array, width: number, height: number, conv: PixelConverter): DecodedArea {
-  const img = allocImage(width, height);
-  const out = img.words;
+  // Everything read from `img` is read here, before the loops: code optimised inside a long first loop has no
+  // feedback yet for what comes after it, and would leave optimised code at the end of every call.
+  const { data: pixels, words: out } = allocImage(width, height);
   const cp = conv.compactBytes;
   const palette = new Uint32Array(128);
   let pos = 0;
@@ -114,5 +115,5 @@ export function decodeZrle(data: Uint8Array, width: number, height: number, conv
       }
     }
   }
-  return { image: { width, height, data: img.data }, solid: allSolid ? solid : undefined };
+  return { image: { width, height, data: pixels }, solid: allSolid ? solid : undefined };
 }
