@@ -59,6 +59,10 @@ export function diff(inventory: Inventory, snapshot: DbSnapshot, now: Date, rule
   for (const { o, db, ref, returning } of plans) {
     const macs = o.config?.macs ?? db?.macs ?? [];
     const reserved = macs[0] !== undefined ? address.get(macs[0]) : undefined;
+    const agent = o.config?.agent ?? db?.agent ?? false;
+    // The guest agent's answer wins. A running VM whose agent was not asked this run keeps the address the agent
+    // gave before: its DHCP reservation is only the address it was meant to get.
+    const agentBefore = agent && o.status === 'running' && o.agentIpv4 === undefined ? db?.ipv4 : undefined;
     const fields: VmFields = {
       node: o.node,
       name: o.name,
@@ -70,12 +74,12 @@ export function diff(inventory: Inventory, snapshot: DbSnapshot, now: Date, rule
       memoryMib: o.memoryMib,
       diskBytes: o.diskBytes,
       macs,
-      ipv4: o.agentIpv4 ?? (reserved !== undefined ? intToIpv4(reserved) : (db?.ipv4 ?? null)),
+      ipv4: o.agentIpv4 ?? agentBefore ?? (reserved !== undefined ? intToIpv4(reserved) : (db?.ipv4 ?? null)),
       tags: o.tags,
       pool: o.pool,
       lock: o.lock,
       ownerEntityId: ownerEntity(rule, o, snapshot.users),
-      agent: o.config?.agent ?? db?.agent ?? false,
+      agent,
       configDigest: o.config?.digest ?? db?.configDigest ?? null,
     };
     seen.set(o.vmid, { ref, fields, vmid: o.vmid, template: o.template });

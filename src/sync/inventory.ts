@@ -30,7 +30,7 @@ function observed(n: NodeVm, r: ClusterVmResource): ObservedVm {
     pool: r.pool,
     lock: n.lock,
     config: null,
-    agentIpv4: null,
+    agentIpv4: undefined,
   };
 }
 

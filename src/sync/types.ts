@@ -20,8 +20,11 @@ export interface ObservedVm {
   lock: string | null;
   /** From the config; null when the config was not read this time (keep what the database has). */
   config: { macs: string[]; agent: boolean; digest: string | null } | null;
-  /** From the guest agent; null when not asked or it did not answer. */
-  agentIpv4: string | null;
+  /**
+   * From the guest agent: its address, null when it answered without an IPv4 address, undefined when it was not
+   * asked this run or did not answer (the address it gave earlier still holds).
+   */
+  agentIpv4: string | null | undefined;
 }
 
 /** What one read of a cluster produced. */

@@ -162,6 +162,27 @@ describe('diff', () => {
     assert.deepEqual(cs.connectionInserts.map((c) => [c.kind, c.params.hostname ?? null]).sort(), [['console', null], ['rdp', '10.0.0.5'], ['ssh', '10.0.0.5']]);
   });
 
+  it('a running agent VM not asked this run keeps the agent\'s address, not its DHCP reservation', () => {
+    const dhcpRules: SyncRules = { ...rules, dhcp: { subnet: '10.9.0.0/24', keaSubnetId: 5 } };
+    const running = { status: 'running', qmpstatus: 'running' } as const;
+    // A quiet run: the config is not read again, the agent not asked.
+    const o = obs(100, { ...running, config: null, agentIpv4: undefined });
+    const mac = obs(100).config!.macs[0]!;
+    const reservations = [{ id: 1, vmId: 1, mac, ipv4: 0x0a090002, hostname: 'vm100' }];
+    const db = row(1, obs(100, running), { agent: true, ipv4: '192.168.7.20' });
+    const quiet = diff(inv([o]), snap([db], { reservations }), NOW, dhcpRules);
+    assert.ok(isEmpty(quiet), JSON.stringify(quiet));
+    // The agent answers with a new address; answers without one: the reservation.
+    const moved = diff(inv([{ ...o, agentIpv4: '192.168.7.21' }]), snap([db], { reservations }), NOW, dhcpRules);
+    assert.deepEqual(moved.vmUpdates, [{ id: 1, fields: { ipv4: '192.168.7.21' } }]);
+    const none = diff(inv([{ ...o, agentIpv4: null }]), snap([db], { reservations }), NOW, dhcpRules);
+    assert.deepEqual(none.vmUpdates, [{ id: 1, fields: { ipv4: '10.9.0.2' } }]);
+    // Stopped, or without an agent: the reservation is the address.
+    const stopped = obs(100, { config: null, agentIpv4: undefined });
+    assert.deepEqual(diff(inv([stopped]), snap([{ ...db, status: 'stopped', qmpstatus: 'stopped' }], { reservations }), NOW, dhcpRules).vmUpdates, [{ id: 1, fields: { ipv4: '10.9.0.2' } }]);
+    assert.deepEqual(diff(inv([o]), snap([{ ...db, agent: false }], { reservations }), NOW, dhcpRules).vmUpdates, [{ id: 1, fields: { ipv4: '10.9.0.2' } }]);
+  });
+
   it('DHCP: lowest free address, stable across resyncs, released after the grace period', () => {
     const dhcpRules: SyncRules = { ...rules, dhcp: { subnet: '10.9.0.0/24', keaSubnetId: 5 } };
     const a = obs(100);
