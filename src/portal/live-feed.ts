@@ -1,10 +1,10 @@
 import type { Response } from 'express';
 import type { Principal } from './types.js';
-import type { JobView, VmView } from './vms/service.js';
+import type { JobView, VmLiveView } from './vms/service.js';
 
 export interface FeedSource {
   visibleIds(user: Principal): Promise<number[]>;
-  views(vmIds: readonly number[]): Promise<VmView[]>;
+  views(vmIds: readonly number[]): Promise<VmLiveView[]>;
   jobsChangedSince(since: Date): Promise<JobView[]>;
 }
 
@@ -25,7 +25,7 @@ export interface LiveFeedOptions {
 
 /**
  * Server-Sent Events for "my machines": one poll of the database for everyone connected (not one per
- * browser), each subscriber gets only the VMs it may use. Events: `vm` (a VmView whose state, actions or
+ * browser), each subscriber gets only the VMs it may use. Events: `vm` (a VmLiveView whose state, actions or
  * job changed) and `job` (a job of one of its VMs changed, with its plain-words error).
  */
 export class LiveFeed {

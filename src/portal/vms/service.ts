@@ -38,6 +38,12 @@ export interface VmView {
 
 export type GuestWay = GuestWayKind;
 
+/**
+ * What the live feed sends of a VM: the same for every user who may use it. Guest ways depend on the user's
+ * permissions, so the shared feed leaves them out instead of claiming there are none.
+ */
+export type VmLiveView = Omit<VmView, 'guestWays'>;
+
 export interface VmDetail extends VmView {
   ipv4: string | null;
   connections: VmConnection[];
@@ -115,11 +121,11 @@ export class VmService {
   }
 
   /** Current views of some VMs (the live feed). */
-  async views(vmIds: readonly number[]): Promise<VmView[]> {
+  async views(vmIds: readonly number[]): Promise<VmLiveView[]> {
     const vms = await this.deps.vms.states(vmIds);
     const active = await this.deps.jobs.activeForVms(vms.map((v) => v.id));
     const byVm = new Map(active.map((j) => [j.vmId, j]));
-    return vms.map((v) => toView(v, byVm.get(v.id)));
+    return vms.map((v) => liveView(v, byVm.get(v.id)));
   }
 
   async #require(user: Principal, vmId: number): Promise<PortalVm> {
@@ -164,6 +170,10 @@ function guestWaysOf(kinds: readonly string[] | undefined): readonly GuestWay[] 
 type ViewSource = Pick<PortalVm, 'id' | 'name' | 'clusterName' | 'node' | 'vmid' | 'status' | 'qmpstatus' | 'lockState' | 'goneAt'>;
 
 function toView(vm: ViewSource, job: JobRecord | undefined, guestWays: readonly GuestWay[] = NO_WAYS): VmView {
+  return { ...liveView(vm, job), guestWays };
+}
+
+function liveView(vm: ViewSource, job: JobRecord | undefined): VmLiveView {
   const state = plainState(vm);
   return {
     id: vm.id,
@@ -174,6 +184,5 @@ function toView(vm: ViewSource, job: JobRecord | undefined, guestWays: readonly 
     state,
     actions: actionViews(state),
     job: job ? jobView(job) : null,
-    guestWays,
   };
 }

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
 import { LiveFeed, type FeedSource } from '../../../src/portal/live-feed.js';
 import type { Principal } from '../../../src/portal/types.js';
-import type { VmView } from '../../../src/portal/vms/service.js';
+import { VmService, type VmLiveView, type VmServiceDeps } from '../../../src/portal/vms/service.js';
 
 /** Just enough of an express Response for an event stream: what was written, and a close to emit. */
 class StreamResponse extends EventEmitter {
@@ -27,8 +27,8 @@ class StreamResponse extends EventEmitter {
 
 const user: Principal = { entityId: 7, name: 'alice', state: 'active', admin: false };
 
-function view(id: number, state: VmView['state']): VmView {
-  return { id, name: `vm${id}`, cluster: 'c', node: 'n', vmid: 100 + id, state, actions: [], job: null, guestWays: [] };
+function view(id: number, state: VmLiveView['state']): VmLiveView {
+  return { id, name: `vm${id}`, cluster: 'c', node: 'n', vmid: 100 + id, state, actions: [], job: null };
 }
 
 describe('LiveFeed', () => {
@@ -59,7 +59,7 @@ describe('LiveFeed', () => {
   });
 
   it('a poll sends each subscriber only the changes of its own VMs', async () => {
-    let state: VmView['state'] = 'stopped';
+    let state: VmLiveView['state'] = 'stopped';
     const source: FeedSource = {
       visibleIds: async (u) => (u.entityId === 7 ? [1] : [2]),
       views: async (ids) => ids.map((id) => view(id, state)),
@@ -78,13 +78,26 @@ describe('LiveFeed', () => {
       feed.stop();
     }
     assert.deepEqual(
-      a.events().map((e) => (JSON.parse(e.split('data: ')[1]!) as VmView).id),
+      a.events().map((e) => (JSON.parse(e.split('data: ')[1]!) as VmLiveView).id),
       [1, 1],
     );
     assert.deepEqual(
-      b.events().map((e) => (JSON.parse(e.split('data: ')[1]!) as VmView).id),
+      b.events().map((e) => (JSON.parse(e.split('data: ')[1]!) as VmLiveView).id),
       [2, 2],
     );
-    assert.equal((JSON.parse(a.events()[1]!.split('data: ')[1]!) as VmView).state, 'running');
+    assert.equal((JSON.parse(a.events()[1]!.split('data: ')[1]!) as VmLiveView).state, 'running');
+  });
+});
+
+describe('VmService.views (what the live feed sends)', () => {
+  it('is the list view without guest ways, which depend on the user and are not the feed\'s to tell', async () => {
+    const vm = { id: 1, name: 'web', clusterName: 'lab', node: 'pve1', vmid: 100, status: 'running', qmpstatus: 'running', lockState: null, goneAt: null };
+    const deps = {
+      vms: { states: async () => [vm] },
+      jobs: { activeForVms: async () => [] },
+    } as unknown as VmServiceDeps;
+    const [live] = await new VmService(deps).views([1]);
+    assert.deepEqual(Object.keys(live!).sort(), ['actions', 'cluster', 'id', 'job', 'name', 'node', 'state', 'vmid']);
+    assert.equal(live!.state, 'running');
   });
 });
