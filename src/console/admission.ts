@@ -4,10 +4,9 @@
  * (exists, enabled), the VM (exists, not gone), its connection for the way in, and the user's permission on
  * that connection, read fresh from the Guacamole tables. Any failure is a ConsoleError with its status.
  */
-import type { ConsoleAccess, ConsoleConnection, ConsoleUser, ConsoleVm } from './access.js';
+import type { ConsoleAccess, ConsoleConnection, ConsoleUser, ConsoleVm, TokenUseLedger } from '../db/index.js';
 import { ConsoleError } from './errors.js';
 import { openConsoleToken, type ConsoleClaims, type ConsoleKind } from './token.js';
-import type { TokenUseLedger } from './token-use.js';
 
 export interface AdmissionDeps {
   tokenKey: Buffer;

@@ -20,5 +20,4 @@ export { ConsoleError, GuacStatus, type ConsoleErrorCode } from './errors.js';
 export { mintConsoleToken, openConsoleToken, CONSOLE_KINDS, MAX_TOKEN_TTL_MS, MAX_TOKEN_LENGTH, type ConsoleKind, type ConsoleClaims } from './token.js';
 export { VncBridge, BridgeState, type VncEndpoint, type VncUpstream, type BridgeEnd } from './vnc-bridge.js';
 export { openPveVnc } from './pve-vnc.js';
-export { ConnectionHistory } from './history.js';
 export { sessionUserIdentifier, unsignSessionCookie, type SessionLookup } from './session-user.js';

@@ -6,7 +6,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { SshHostKeyRepository } from '../db/ssh-host-keys.js';
-import { ConsoleAccess } from './access.js';
+import { ConsoleAccess } from '../db/index.js';
 import { authorize } from './admission.js';
 import { ConsoleError } from './errors.js';
 import { credentialsFor, CredentialsError } from './guest-credentials.js';

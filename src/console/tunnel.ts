@@ -19,17 +19,14 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type WebSocket from 'ws';
 import { instruction } from '../../guacamole/index.js';
-import type { AuditRepository, ClusterRepository } from '../db/index.js';
+import { ConnectionHistory, ConsoleAccess, TokenUseLedger, type AuditRepository, type ClusterRepository } from '../db/index.js';
 import { createPveClient } from '../pve/index.js';
-import { ConsoleAccess } from './access.js';
 import { admit, type Admission } from './admission.js';
 import { ConsoleError } from './errors.js';
-import { ConnectionHistory } from './history.js';
 import { openPveVnc } from './pve-vnc.js';
 import { prepareSession, type PreparedSession } from './session-setup.js';
 import type { HostKeyTrust } from './host-key-trust.js';
 import { stripCredentials, tokenIdOf, type ConsoleClaims } from './token.js';
-import { TokenUseLedger } from './token-use.js';
 import { TUNNEL_WEBSOCKET_OPTIONS } from './tunnel-websocket.js';
 import type { VncUpstream } from './vnc-bridge.js';
 

@@ -15,3 +15,6 @@ export { readSyncSnapshot, type SnapshotWindow } from './sync-snapshot.js';
 export { SyncWriter, recordSyncStatus, type VmKey } from './sync-writes.js';
 export { acquireSyncLock, type SyncLock } from './sync-lock.js';
 export { SshHostKeyRepository, type SshHostKeyRecord, type NewSshHostKey } from './ssh-host-keys.js';
+export { ConsoleAccess, type ConsoleVm, type ConsoleConnection, type ConsoleUser } from './console-access.js';
+export { TokenUseLedger } from './console-token-uses.js';
+export { ConnectionHistory, type HistoryStart } from './connection-history.js';

@@ -3,8 +3,9 @@
  * connection for the way in, the user (still enabled?) and whether the user may use that connection (READ
  * through the user or an enabled group, or ADMINISTER), exactly as the portal decides it.
  */
-import { ATTR_KIND, ATTR_VM_ID, type DataSource } from '../db/index.js';
-import type { ConsoleKind } from './token.js';
+import type { DataSource } from 'typeorm';
+import { ATTR_KIND, ATTR_VM_ID } from './connection-attributes.js';
+import type { ConnectionKind } from './sync-rows.js';
 
 export interface ConsoleVm {
   id: number;
@@ -56,7 +57,7 @@ export class ConsoleAccess {
   }
 
   /** The VM's Guacamole connection for this way in. */
-  async connection(vmId: number, kind: ConsoleKind): Promise<ConsoleConnection | undefined> {
+  async connection(vmId: number, kind: ConnectionKind): Promise<ConsoleConnection | undefined> {
     const rows = (await this.db.query(
       `SELECT c.connection_id AS connectionId, c.connection_name AS name, c.protocol
          FROM guacamole_connection c

@@ -1,6 +1,6 @@
 /** The single-use ledger of console tokens (console_token_use): the first use inserts, a second is a replay. */
 import type { DataSource } from 'typeorm';
-import { isDuplicateKey } from '../db/index.js';
+import { isDuplicateKey } from './errors.js';
 
 export class TokenUseLedger {
   #lastPurge = 0;
