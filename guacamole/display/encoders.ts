@@ -91,8 +91,7 @@ export function palettise(image: RgbaImage): Palette | undefined {
 /**
  * At most two colours: the PNG scanlines (filter byte 0, then 1 bit a pixel, most significant first) made in
  * the same pass that finds the colours. Text screens are two colours a cell; building the bits here spares a
- * pass over an index per pixel, and the inner loop has no branch that text makes hard to predict. Gives up,
- * undefined, at the third colour.
+ * second pass over an index per pixel. Gives up, undefined, at the third colour.
  */
 function bilevel(image: RgbaImage): Palette | undefined {
   const { width, height, data: d } = image;

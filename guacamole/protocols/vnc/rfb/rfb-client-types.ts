@@ -15,7 +15,10 @@ export interface RfbClientEvents {
   ready: (info: { width: number; height: number; name: string; version: '3.3' | '3.7' | '3.8' }) => void;
   /** The desktop changed size (DesktopSize / ExtendedDesktopSize pseudo-encoding). */
   resize: (size: { width: number; height: number }) => void;
-  /** New pixels for a rectangle (raw, ZRLE, Tight … already decoded). */
+  /**
+   * New pixels for a rectangle (raw, ZRLE, Tight … already decoded). A listener that keeps them copies them: the
+   * display hands the memory back to the decoders' pool (`recycleImage`) once it has copied it.
+   */
   pixels: (x: number, y: number, image: RgbaImage) => void;
   /**
    * A finished PNG or JPEG image of a rectangle (Tight PNG / Tight JPEG), not decoded: opaque, exactly
