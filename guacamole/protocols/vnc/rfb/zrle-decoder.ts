@@ -18,12 +18,14 @@ function short(): Error {
   return protocolError('BAD_SUBENCODING', 'ZRLE data ends inside a tile');
 }
 
+/** A tile's palette (at most 127 colours), reused: every entry is written before a pixel may use it. */
+const palette = new Uint32Array(128);
+
 export function decodeZrle(data: Uint8Array, width: number, height: number, conv: PixelConverter): DecodedArea {
   // Everything read from `img` is read here, before the loops: code optimised inside a long first loop has no
   // feedback yet for what comes after it, and would leave optimised code at the end of every call.
   const { data: pixels, words: out } = allocImage(width, height);
   const cp = conv.compactBytes;
-  const palette = new Uint32Array(128);
   let pos = 0;
   let solid: number | undefined;
   let allSolid = true;
