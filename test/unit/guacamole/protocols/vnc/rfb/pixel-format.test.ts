@@ -69,7 +69,9 @@ describe('ImageMemoryPool', () => {
     const next = sizes.map(([w, h]) => pool.alloc(w, h));
     next.forEach((image, i) => assert.equal(image.data.buffer, frame[i]!.data.buffer, `rectangle ${i} gets its own size back`));
     assert.equal(pool.size.buffers, 0);
-    assert.notEqual(pool.alloc(1024, 1024).data.buffer.byteLength, 0, 'nothing fits: fresh memory');
+    pool.recycle(next[0]!);
+    assert.notEqual(pool.alloc(1024, 1024).data.buffer, next[0]!.data.buffer, 'a spare too small serves nothing bigger');
+    assert.equal(pool.size.buffers, 1);
   });
 
   it('stays within its bounds, keeping the larger buffers', () => {
