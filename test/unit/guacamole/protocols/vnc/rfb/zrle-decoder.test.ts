@@ -104,4 +104,45 @@ describe('ZRLE decoding', () => {
     const rect = cat(rectHeader(0, 0, 4, 4, 16), u32(4), Buffer.from([1, 2, 3, 4]));
     assert.throws(() => make().push(framebufferUpdate([rect])), (e: unknown) => e instanceof RfbClientError && e.code === 'RFB_PROTOCOL_ERROR' && e.detail === 'ZLIB_ERROR');
   });
+
+  it('survives 3,000 mutated ZRLE streams from a hostile server: messages or a protocol error, nothing else', async () => {
+    // Two updates on one zlib stream, every kind of tile, as a server would send them.
+    const palette = [R, G, B, K, Y];
+    const first = framebufferUpdate([
+      await writer.rect(0, 0, 70, 66, [
+        zrleTile.solid(R), zrleTile.raw(seq(6 * 64, (i) => [i % 256, 7, 9])),
+        zrleTile.packed(palette, 64, Array.from({ length: 128 }, (_, i) => (i * 3) % 5)), zrleTile.plainRle([[G, 3], [B, 9]]),
+      ]),
+    ]);
+    const second = framebufferUpdate([await writer.rect(8, 8, 20, 10, [zrleTile.paletteRle([K, Y, B], [[0, 1], [1, 150], [2, 49]])])]);
+    const stream = cat(first, second);
+    let seed = 0x2545f491;
+    const random = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const outcomes = { parsed: 0, refused: 0, zlib: 0, tiles: 0 };
+    for (let run = 0; run < 3000; run++) {
+      const bytes = Buffer.from(stream);
+      for (let k = 1 + random(4); k > 0; k--) bytes[random(bytes.length)] = random(256);
+      const parser = make();
+      try {
+        for (let at = 0; at < bytes.length; ) {
+          const size = 1 + random(400);
+          parser.push(bytes.subarray(at, at + size));
+          at += size;
+        }
+        outcomes.parsed++;
+      } catch (err) {
+        assert.ok(err instanceof RfbClientError && err.code === 'RFB_PROTOCOL_ERROR', `run ${run}: ${String(err)}`);
+        outcomes.refused++;
+        if (err.detail === 'ZLIB_ERROR') outcomes.zlib++;
+        if (err.detail === 'BAD_SUBENCODING') outcomes.tiles++;
+      }
+    }
+    // The mutations reach the inflater and the tile decoder, not only the message headers.
+    assert.ok(outcomes.parsed > 100 && outcomes.zlib > 100 && outcomes.tiles > 10, JSON.stringify(outcomes));
+  });
 });
