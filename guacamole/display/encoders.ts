@@ -102,29 +102,30 @@ function bilevel(image: RgbaImage): Palette | undefined {
   if (scanlineScratch.length < size) scanlineScratch = new Uint8Array(size);
   const out = scanlineScratch;
   const first = view[0]!;
-  // No 32-bit pixel is −1: the second colour is "none yet" until a pixel differs from the first.
-  let second = -1;
+  // The second colour, once a pixel differs from the first; until then it stands in for the first.
+  let second = first;
   let i = 0;
   let o = 0;
   for (let y = 0; y < height; y++) {
     out[o++] = 0;
-    let byte = 0;
-    let x = 0;
-    for (; x < width; x++) {
-      const c = view[i++]!;
-      if (c !== first && c !== second) {
-        if (second !== -1) return undefined;
-        second = c;
+    for (let x = 0; x < width; x += 8) {
+      // A byte's pixels; past the row's end, padding that counts as the first colour (bit 0).
+      const n = Math.min(8, width - x);
+      let byte = 0;
+      for (let k = 0; k < 8; k++) {
+        const c = k < n ? view[i++]! : first;
+        // Both comparisons are made (`&`, not `&&`): text alternates between the colours, so a branch on the
+        // first comparison would be mispredicted often; this one is taken once, or at a third colour.
+        if (+(c !== first) & +(c !== second)) {
+          if (second !== first) return undefined;
+          second = c;
+        }
+        byte = (byte << 1) | +(c !== first);
       }
-      byte = (byte << 1) | (c === second ? 1 : 0);
-      if ((x & 7) === 7) {
-        out[o++] = byte;
-        byte = 0;
-      }
+      out[o++] = byte;
     }
-    if (x & 7) out[o++] = byte << (8 - (x & 7));
   }
-  return { colours: second === -1 ? [first] : [first, second], scanlines: out.subarray(0, size) };
+  return { colours: second === first ? [first] : [first, second], scanlines: out.subarray(0, size) };
 }
 
 /** Up to 256 colours, one index a pixel. Runs of one colour cost one comparison a pixel. */
