@@ -7,7 +7,10 @@
 import { encode } from '../protocol/encoder.js';
 import { CompositeMode } from '../protocol/instructions.js';
 import { decodeImage, ImageDecodeError } from './decoders.js';
-import { encodeJpeg, encodePng, isOpaque, jpegQuality, palettise, pngOptimality, rgbaOf, type ImageMimetype } from './encoders.js';
+import {
+  bilevelPalette, encodeJpeg, encodePalettePng, encodePng, encodeTrueColourPng, indexedPalette, isOpaque, jpegQuality, pngOptimality, rgbaOf,
+  type ImageMimetype, type Palette,
+} from './encoders.js';
 import { frameRects } from './dirty.js';
 import { HeatMap } from './heat-map.js';
 import { imageInstructions } from './image-stream.js';
@@ -314,40 +317,41 @@ export class Display {
 
   /**
    * One dirty rectangle as `rect`+`cfill` (solid) or an image: JPEG when allowed and fitting (fast-changing,
-   * photo-like and more than 256 colours), else PNG.
+   * photo-like and more than 256 colours), else PNG. Two colours at most (text) are read where they are.
    */
   #rectInstructions(rect: Rect, allowJpeg: boolean): string {
+    const bilevel = bilevelPalette(this.surface.area(rect));
+    if (bilevel) return this.#paletteInstructions(rect, bilevel);
     const image = this.surface.read(rect, this.#readScratch);
     this.#readScratch = image.data;
-    // A palette tells solid and opaque from its few colours; only beyond 256 colours is opacity scanned.
-    const palette = palettise(image);
-    const solid = palette?.colours.length === 1 ? rgbaOf(palette.colours[0]!) : undefined;
-    const opaque = palette ? palette.colours.every((c) => c >>> 24 === 255) : isOpaque(image);
+    const palette = indexedPalette(image);
+    if (palette) return this.#paletteInstructions(rect, palette);
+    const opaque = isOpaque(image);
+    // Clear a translucent area first so that it does not blend with what was there.
+    const clear = opaque ? '' : this.#clear(rect);
+    if (allowJpeg && opaque && area(rect) > JPEG_MIN_AREA && this.#heat.framesPerSecond(rect) >= JPEG_MIN_FPS && pngOptimality(image) < 0) {
+      const jpeg = encodeJpeg(image, jpegQuality(this.#lagMs));
+      return clear + imageInstructions(CompositeMode.OVER, DEFAULT_LAYER, 'image/jpeg', rect.x, rect.y, jpeg);
+    }
+    return clear + imageInstructions(CompositeMode.OVER, DEFAULT_LAYER, 'image/png', rect.x, rect.y, encodeTrueColourPng(image, opaque));
+  }
+
+  /** A rectangle of at most 256 colours: a fill when it is one opaque colour, else a palettised PNG (always lossless). */
+  #paletteInstructions(rect: Rect, palette: Palette): string {
+    const solid = palette.colours.length === 1 ? rgbaOf(palette.colours[0]!) : undefined;
     if (solid && solid[3] === 255) {
       return (
         encode.rect(DEFAULT_LAYER, rect.x, rect.y, rect.width, rect.height) +
         encode.cfill(CompositeMode.OVER, DEFAULT_LAYER, solid[0], solid[1], solid[2], solid[3])
       );
     }
-    let out = '';
-    if (!opaque) {
-      // Clear the area first so the transparent parts do not blend with what was there.
-      out +=
-        encode.rect(DEFAULT_LAYER, rect.x, rect.y, rect.width, rect.height) +
-        encode.cfill(CompositeMode.ROUT, DEFAULT_LAYER, 0, 0, 0, 255);
-    }
-    if (
-      !palette &&
-      allowJpeg &&
-      opaque &&
-      area(rect) > JPEG_MIN_AREA &&
-      this.#heat.framesPerSecond(rect) >= JPEG_MIN_FPS &&
-      pngOptimality(image) < 0
-    ) {
-      const jpeg = encodeJpeg(image, jpegQuality(this.#lagMs));
-      return out + imageInstructions(CompositeMode.OVER, DEFAULT_LAYER, 'image/jpeg', rect.x, rect.y, jpeg);
-    }
-    return out + imageInstructions(CompositeMode.OVER, DEFAULT_LAYER, 'image/png', rect.x, rect.y, encodePng(image, opaque, palette));
+    const opaque = palette.colours.every((c) => c >>> 24 === 255);
+    const png = encodePalettePng(rect.width, rect.height, palette);
+    return (opaque ? '' : this.#clear(rect)) + imageInstructions(CompositeMode.OVER, DEFAULT_LAYER, 'image/png', rect.x, rect.y, png);
+  }
+
+  #clear(rect: Rect): string {
+    return encode.rect(DEFAULT_LAYER, rect.x, rect.y, rect.width, rect.height) + encode.cfill(CompositeMode.ROUT, DEFAULT_LAYER, 0, 0, 0, 255);
   }
 
   #cursorInstructions(cursor: Cursor): string {

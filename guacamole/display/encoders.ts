@@ -80,40 +80,51 @@ export type Palette =
 let indexScratch = new Uint8Array(0);
 let scanlineScratch = new Uint8Array(0);
 
+/** A rectangle of a larger RGBA picture as 32-bit pixels, read in place: `stride` pixels a row, the first at `offset`. */
+export interface PixelArea {
+  readonly words: Uint32Array;
+  readonly offset: number;
+  readonly stride: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 /**
  * The image's palette, or undefined beyond 256 colours. Index and scanline memory is a shared scratch, valid
- * until the next `palettise`.
+ * until the next `palettise` or `bilevelPalette`.
  */
 export function palettise(image: RgbaImage): Palette | undefined {
-  return bilevel(image) ?? indexed(image);
+  const { width, height, data: d } = image;
+  const words = new Uint32Array(d.buffer, d.byteOffset, d.byteLength >> 2);
+  return bilevelPalette({ words, offset: 0, stride: width, width, height }) ?? indexedPalette(image);
 }
 
 /**
  * At most two colours: the PNG scanlines (filter byte 0, then 1 bit a pixel, most significant first) made in
- * the same pass that finds the colours. Text screens are two colours a cell; building the bits here spares a
- * second pass over an index per pixel. Gives up, undefined, at the third colour.
+ * the same pass that finds the colours, reading the pixels where they are. Text screens are two colours a
+ * cell; building the bits here spares a copy of the area and a second pass over an index per pixel. Gives up,
+ * undefined, at the third colour (or for an empty area).
  */
-function bilevel(image: RgbaImage): Palette | undefined {
-  const { width, height, data: d } = image;
-  const view = new Uint32Array(d.buffer, d.byteOffset, d.byteLength >> 2);
-  if (view.length === 0) return undefined;
+export function bilevelPalette(area: PixelArea): Palette | undefined {
+  const { words, stride, width, height } = area;
+  if (width <= 0 || height <= 0) return undefined;
   const rowBytes = (width + 7) >> 3;
   const size = (rowBytes + 1) * height;
   if (scanlineScratch.length < size) scanlineScratch = new Uint8Array(size);
   const out = scanlineScratch;
-  const first = view[0]!;
+  const first = words[area.offset]!;
   // The second colour, once a pixel differs from the first; until then it stands in for the first.
   let second = first;
-  let i = 0;
   let o = 0;
   for (let y = 0; y < height; y++) {
     out[o++] = 0;
+    let i = area.offset + y * stride;
     for (let x = 0; x < width; x += 8) {
       // A byte's pixels; past the row's end, padding that counts as the first colour (bit 0).
       const n = Math.min(8, width - x);
       let byte = 0;
       for (let k = 0; k < 8; k++) {
-        const c = k < n ? view[i++]! : first;
+        const c = k < n ? words[i++]! : first;
         // Both comparisons are made (`&`, not `&&`): text alternates between the colours, so a branch on the
         // first comparison would be mispredicted often; this one is taken once, or at a third colour.
         if (+(c !== first) & +(c !== second)) {
@@ -129,7 +140,7 @@ function bilevel(image: RgbaImage): Palette | undefined {
 }
 
 /** Up to 256 colours, one index a pixel. Runs of one colour cost one comparison a pixel. */
-function indexed(image: RgbaImage): Palette | undefined {
+export function indexedPalette(image: RgbaImage): Palette | undefined {
   const d = image.data;
   const view = new Uint32Array(d.buffer, d.byteOffset, d.byteLength >> 2);
   if (indexScratch.length < view.length) indexScratch = new Uint8Array(view.length);
@@ -206,34 +217,14 @@ function packedRows(indices: Uint8Array, width: number, height: number, depth: 1
  * caller has already made it.
  */
 export function encodePng(image: RgbaImage, opaque = isOpaque(image), palette = image.width * image.height > 0 ? palettise(image) : undefined): Buffer {
+  return palette ? encodePalettePng(image.width, image.height, palette) : encodeTrueColourPng(image, opaque);
+}
+
+/** An RGB PNG of an opaque image, RGBA otherwise (any number of colours). */
+export function encodeTrueColourPng(image: RgbaImage, opaque: boolean): Buffer {
   const { width, height, data } = image;
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  const chunks: Buffer[] = [];
   let raw: Uint8Array;
-  if (palette) {
-    ihdr[9] = PngColorType.PALETTE;
-    const n = palette.colours.length;
-    const depth = paletteDepth(n);
-    ihdr[8] = depth;
-    const plte = Buffer.alloc(n * 3);
-    const trns = Buffer.alloc(n);
-    let translucent = false;
-    const bytes = new Uint8Array(Uint32Array.from(palette.colours).buffer);
-    for (let k = 0; k < n; k++) {
-      plte[k * 3] = bytes[k * 4]!;
-      plte[k * 3 + 1] = bytes[k * 4 + 1]!;
-      plte[k * 3 + 2] = bytes[k * 4 + 2]!;
-      trns[k] = bytes[k * 4 + 3]!;
-      if (trns[k] !== 255) translucent = true;
-    }
-    chunks.push(pngChunk('PLTE', plte));
-    if (translucent) chunks.push(pngChunk('tRNS', trns));
-    raw = palette.scanlines ?? packedRows(palette.indices, width, height, depth);
-  } else if (opaque) {
-    ihdr[9] = PngColorType.RGB;
+  if (opaque) {
     raw = Buffer.alloc((width * 3 + 1) * height);
     let o = 0;
     for (let y = 0, i = 0; y < height; y++) {
@@ -245,10 +236,44 @@ export function encodePng(image: RgbaImage, opaque = isOpaque(image), palette = 
       }
     }
   } else {
-    ihdr[9] = PngColorType.RGBA;
     raw = Buffer.alloc((width * 4 + 1) * height);
     for (let y = 0; y < height; y++) raw.set(data.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
   }
+  return pngFile(pngHeader(width, height, 8, opaque ? PngColorType.RGB : PngColorType.RGBA), [], raw);
+}
+
+/** A palettised PNG of a `width`×`height` area from its palette (1, 2, 4 or 8 bits an index; tRNS when translucent). */
+export function encodePalettePng(width: number, height: number, palette: Palette): Buffer {
+  const n = palette.colours.length;
+  const depth = paletteDepth(n);
+  const plte = Buffer.alloc(n * 3);
+  const trns = Buffer.alloc(n);
+  let translucent = false;
+  const bytes = new Uint8Array(Uint32Array.from(palette.colours).buffer);
+  for (let k = 0; k < n; k++) {
+    plte[k * 3] = bytes[k * 4]!;
+    plte[k * 3 + 1] = bytes[k * 4 + 1]!;
+    plte[k * 3 + 2] = bytes[k * 4 + 2]!;
+    trns[k] = bytes[k * 4 + 3]!;
+    if (trns[k] !== 255) translucent = true;
+  }
+  const chunks = [pngChunk('PLTE', plte)];
+  if (translucent) chunks.push(pngChunk('tRNS', trns));
+  const raw = palette.scanlines ?? packedRows(palette.indices, width, height, depth);
+  return pngFile(pngHeader(width, height, depth, PngColorType.PALETTE), chunks, raw);
+}
+
+function pngHeader(width: number, height: number, depth: number, colorType: PngColorType): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = depth;
+  ihdr[9] = colorType;
+  return ihdr;
+}
+
+/** The PNG file: signature, IHDR, the colour chunks, the deflated scanlines, IEND. */
+function pngFile(ihdr: Buffer, chunks: readonly Buffer[], raw: Uint8Array): Buffer {
   const idat = deflateSync(raw, { level: PNG_DEFLATE_LEVEL });
   return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), ...chunks, pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
 }

@@ -10,7 +10,7 @@
  */
 import { decodeImage, ImageDecodeError } from './decoders.js';
 import { DirtyRegion } from './dirty.js';
-import type { ImageMimetype } from './encoders.js';
+import type { ImageMimetype, PixelArea } from './encoders.js';
 import { clip, intersects, isEmpty, union, type Rect } from './rect.js';
 
 export interface RgbaImage {
@@ -88,6 +88,8 @@ export class Surface {
   #width: number;
   #height: number;
   #data: Uint8Array;
+  /** `#data` as 32-bit pixels (same memory). */
+  #words: Uint32Array;
   readonly dirty = new DirtyRegion();
   /** Moves and resizes in the order they happened; sent before the dirty rectangles. */
   #ops: SurfaceOp[] = [];
@@ -101,6 +103,7 @@ export class Surface {
     this.#width = width;
     this.#height = height;
     this.#data = new Uint8Array(width * height * 4);
+    this.#words = new Uint32Array(this.#data.buffer);
   }
 
   get width(): number {
@@ -132,6 +135,7 @@ export class Surface {
       next.set(this.#data.subarray(y * this.#width * 4, y * this.#width * 4 + rowBytes), y * width * 4);
     }
     this.#data = next;
+    this.#words = new Uint32Array(next.buffer);
     this.#width = width;
     this.#height = height;
     this.dirty.clip(width, height);
@@ -260,6 +264,12 @@ export class Surface {
     this.#ops = [];
     this.dirty.clear();
     return { ops, rects };
+  }
+
+  /** A rectangle's pixels where they are, without a copy; valid until the surface next changes. */
+  area(r: Rect): PixelArea {
+    this.#settle(r);
+    return { words: this.#words, offset: r.y * this.#width + r.x, stride: this.#width, width: r.width, height: r.height };
   }
 
   /**

@@ -74,6 +74,17 @@ describe('Display: finished images from the server (Tight PNG / JPEG)', () => {
     assert.equal(display.surface.deferredDraws, 0);
   });
 
+  it('decodes a deferred image before its pixels are read in place (Surface.area)', () => {
+    start(['image/png']);
+    display.putImage(4, 2, 8, 4, 'image/png', pngFile(8, 4, checker));
+    display.endFrame();
+    const area = display.surface.area({ x: 5, y: 2, width: 2, height: 1 });
+    assert.equal(display.surface.deferredDraws, 0);
+    const bytes = new Uint8Array(area.words.buffer, (area.offset) * 4, 8);
+    assert.deepEqual([...bytes], [...checker(1, 0), ...checker(2, 0)]);
+    assert.equal(area.stride, 64);
+  });
+
   it('never decodes an image that a later image or fill covers whole', () => {
     start(['image/png']);
     let frame = 0;

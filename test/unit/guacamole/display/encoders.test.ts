@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { encodePng, hasPalette } from '../../../../guacamole/display/encoders.js';
+import { bilevelPalette, encodePalettePng, encodePng, hasPalette, palettise } from '../../../../guacamole/display/encoders.js';
 import type { RgbaImage } from '../../../../guacamole/display/surface.js';
 
 function image(width: number, height: number, pixel: (x: number, y: number) => [number, number, number, number]): RgbaImage {
@@ -77,6 +77,26 @@ describe('encoders', () => {
       const rgba = decode(encodePng(translucent));
       assert.equal(rgba.colorType, 6);
       assert.deepEqual(rgba.rgba, translucent.data);
+    });
+  });
+
+  describe('bilevelPalette', () => {
+    it('reads an area of a larger picture in place, as palettise reads the same area copied out', () => {
+      const big = image(40, 12, (x, y) => (x < 5 || y < 2 ? [9, 9, 9, 255] : (x * 3 + y) % 4 ? [255, 255, 255, 255] : [0, 0, 0, 255]));
+      const words = new Uint32Array(big.data.buffer);
+      for (const [x, y, w, h] of [[5, 2, 13, 7], [5, 2, 35, 10], [6, 3, 8, 1], [20, 11, 1, 1]] as const) {
+        const copy = image(w, h, (i, j) => [...big.data.subarray(((y + j) * 40 + x + i) * 4, ((y + j) * 40 + x + i) * 4 + 4)] as [number, number, number, number]);
+        const inPlace = bilevelPalette({ words, offset: y * 40 + x, stride: 40, width: w, height: h });
+        assert.ok(inPlace?.scanlines, `${w}x${h} at ${x},${y}: two colours at most`);
+        // Taken before palettise reuses the scanline memory.
+        const [colours, lines] = [inPlace.colours, [...inPlace.scanlines]];
+        assert.deepEqual(decode(encodePalettePng(w, h, inPlace)).rgba, copy.data, 'the PNG shows the area');
+        const copied = palettise(copy);
+        assert.deepEqual(colours, copied?.colours);
+        assert.deepEqual(lines, [...copied!.scanlines!]);
+      }
+      assert.equal(bilevelPalette({ words, offset: 0, stride: 40, width: 7, height: 3 }), undefined, 'three colours');
+      assert.equal(bilevelPalette({ words, offset: 0, stride: 40, width: 0, height: 3 }), undefined, 'empty');
     });
   });
 
