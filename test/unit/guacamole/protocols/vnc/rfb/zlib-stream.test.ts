@@ -52,6 +52,20 @@ describe('ZlibStream', () => {
     assert.throws(() => stream.inflate(Buffer.from([1, 2, 3])), isZlibError);
   });
 
+  it('takes the 2-byte zlib header split across segments, and refuses a bad one', async () => {
+    const text = Buffer.from('header split across two segments');
+    const whole = await writer.compress(text);
+    const stream = new ZlibStream();
+    assert.equal(stream.inflate(whole.subarray(0, 1)).length, 0);
+    assert.deepEqual(Buffer.from(stream.inflate(whole.subarray(1))), text);
+    const badCheck = Buffer.from(whole);
+    badCheck[1]! ^= 1;
+    assert.throws(() => new ZlibStream().inflate(badCheck), isZlibError);
+    const presetDictionary = Buffer.from([0x78, 0xbb]); // FDICT set, check bits valid: 0x78bb % 31 === 0
+    assert.equal((0x78 * 256 + 0xbb) % 31, 0);
+    assert.throws(() => new ZlibStream().inflate(presetDictionary), isZlibError);
+  });
+
   it('starts over after reset (Tight’s reset bits)', async () => {
     const stream = new ZlibStream();
     assert.deepEqual(Buffer.from(stream.inflate(await writer.compress(Buffer.from('first stream')))), Buffer.from('first stream'));
