@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { Encoding, type FramebufferUpdate } from '../../../../../../guacamole/protocols/vnc/rfb/index.js';
+import { Encoding, RfbClientError, type FramebufferUpdate } from '../../../../../../guacamole/protocols/vnc/rfb/index.js';
 import { framebufferUpdate, rgbaOf, tight, ZrleWriter, type Rgb } from '../../../../../helpers/rfb-fixtures.js';
 import { makeParser, parseEveryWay } from '../../../../../helpers/rfb-split.js';
 
@@ -66,5 +66,49 @@ describe('Tight decoding', () => {
     const png = PNG.sync.write(Object.assign(new PNG({ width: 5, height: 3 }), { data: Buffer.from(solid(5, 3)) }));
     assert.throws(() => make().push(framebufferUpdate([tight.png(0, 0, 6, 3, png)])), /image\/png data is 5x3, its rectangle is 6x3/);
     assert.throws(() => make().push(framebufferUpdate([tight.jpeg(0, 0, 4, 4, Buffer.from('not a jpeg at all'))])), /image\/jpeg data is not a valid image/);
+  });
+
+  it('survives 3,000 mutated Tight streams from a hostile server: messages or a protocol error, nothing else', async () => {
+    const big = Array.from({ length: 12 * 9 }, (_, i): Rgb => [i * 2, 255 - i, i % 7]);
+    const png = PNG.sync.write(Object.assign(new PNG({ width: 5, height: 3 }), { data: Buffer.from(solid(5, 3)) }));
+    const stream = Buffer.concat([
+      framebufferUpdate([
+        tight.fill(0, 0, 10, 10, Y),
+        await tight.copy(2, 2, 12, 9, big, z0),
+        await tight.palette(0, 20, 16, 4, [R, B], Array.from({ length: 64 }, (_, i) => (i * 5) % 3 === 0 ? 1 : 0), z1),
+        tight.png(30, 3, 5, 3, png),
+      ]),
+      framebufferUpdate([
+        await tight.copy(20, 20, 12, 9, big, z0), // refers back to stream 0
+        await tight.palette(0, 40, 15, 3, [R, B, Y], Array.from({ length: 45 }, (_, i) => i % 3), z1),
+      ]),
+    ]);
+    let seed = 0x1b873593;
+    const random = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const outcomes = { parsed: 0, refused: 0, zlib: 0 };
+    for (let run = 0; run < 3000; run++) {
+      const bytes = Buffer.from(stream);
+      for (let k = 1 + random(4); k > 0; k--) bytes[random(bytes.length)] = random(256);
+      const parser = make();
+      try {
+        for (let at = 0; at < bytes.length; ) {
+          const size = 1 + random(300);
+          parser.push(bytes.subarray(at, at + size));
+          at += size;
+        }
+        outcomes.parsed++;
+      } catch (err) {
+        assert.ok(err instanceof RfbClientError && err.code === 'RFB_PROTOCOL_ERROR', `run ${run}: ${String(err)}`);
+        outcomes.refused++;
+        if (err.detail === 'ZLIB_ERROR') outcomes.zlib++;
+      }
+    }
+    // The mutations reach the zlib streams, not only the message headers.
+    assert.ok(outcomes.parsed > 100 && outcomes.zlib > 100, JSON.stringify(outcomes));
   });
 });
