@@ -139,6 +139,38 @@ describe('console end to end: headless Chromium, portal, tunnel, built-in guacd,
     assert.equal(fx.guacd.sessions(), 0);
   });
 
+  it('fits the screen into the window: centred on black, scaled down when the window is smaller, never past 1:1', async () => {
+    const page = await login('alice', 'alice-password-1');
+    await page.goto(`http://127.0.0.1:${fx.port}/vms/${vmId}/console`);
+    await page.waitForFunction(() => (window as unknown as { earcandleConsole: { size(): number[] } }).earcandleConsole.size()[0]! > 0);
+    const layout = (): Promise<{ box: DOMRect; shown: DOMRect; remote: number[]; bottom: number }> =>
+      page.evaluate(() => ({
+        box: document.querySelector('[data-console="screen"]')!.getBoundingClientRect().toJSON() as DOMRect,
+        shown: document.querySelector('.console-display')!.getBoundingClientRect().toJSON() as DOMRect,
+        remote: (window as unknown as { earcandleConsole: { size(): number[] } }).earcandleConsole.size(),
+        bottom: window.innerHeight,
+      }));
+    const centred = (l: Awaited<ReturnType<typeof layout>>): void => {
+      assert.ok(Math.abs(l.shown.x + l.shown.width / 2 - (l.box.x + l.box.width / 2)) <= 1, `centred across: ${JSON.stringify(l)}`);
+      assert.ok(Math.abs(l.shown.y + l.shown.height / 2 - (l.box.y + l.box.height / 2)) <= 1, `centred down: ${JSON.stringify(l)}`);
+    };
+    // 1100×700: the 720×400 SeaBIOS screen fits, shown 1:1 in a box reaching to the window's bottom edge
+    let l = await layout();
+    assert.equal(l.shown.width, l.remote[0]);
+    assert.equal(l.shown.height, l.remote[1]);
+    assert.ok(l.box.bottom > l.bottom - 40 && l.box.bottom <= l.bottom, `the screen fills the window: ${JSON.stringify(l)}`);
+    centred(l);
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('[data-console="screen"]')!).backgroundColor), 'rgb(0, 0, 0)');
+    // a window narrower than the remote screen: scaled down to fit, aspect kept
+    await page.setViewportSize({ width: 520, height: 600 });
+    await page.waitForFunction(() => document.querySelector('.console-display')!.getBoundingClientRect().width < 720);
+    l = await layout();
+    assert.ok(l.shown.width <= l.box.width && l.shown.height <= l.box.height, `fits: ${JSON.stringify(l)}`);
+    assert.ok(Math.abs(l.shown.width / l.shown.height - l.remote[0]! / l.remote[1]!) < 0.02, `aspect kept: ${JSON.stringify(l)}`);
+    centred(l);
+    await page.context().close();
+  });
+
   it("refuses bob: no console page, and alice's token presented from bob's session closes with 0x0303", async () => {
     const page = await login('bob', 'bob-password-1');
     const res = await page.goto(`http://127.0.0.1:${fx.port}/vms/${vmId}/console`);

@@ -172,12 +172,11 @@ class ConsolePage {
     this.#loginError(text);
   }
 
-  /** The box the remote screen gets, in CSS pixels. */
+  /** The box the remote screen gets, in CSS pixels: the screen element, which the stylesheet stretches to the window. */
   #box(): [number, number] {
     const rect = this.#screen.getBoundingClientRect();
-    const width = Math.max(320, Math.round(rect.width));
-    const height = Math.max(240, Math.round(window.innerHeight - rect.top - 8));
-    return [width, height];
+    const height = rect.height > 0 ? rect.height : window.innerHeight - rect.top - 8;
+    return [Math.max(320, Math.floor(rect.width)), Math.max(240, Math.floor(height))];
   }
 
   #onWindowResize(): void {
@@ -243,9 +242,7 @@ class ConsolePage {
     keyboard.onkeyup = (keysym) => client.sendKeyEvent(0, keysym);
     this.#keyboard = keyboard;
 
-    const rect = this.#screen.getBoundingClientRect();
-    const width = Math.max(320, Math.round(rect.width));
-    const height = this.via === 'console' ? Math.max(240, Math.round(rect.height || window.innerHeight - rect.top)) : this.#box()[1];
+    const [width, height] = this.#box();
     const dpi = Math.round(96 * (window.devicePixelRatio || 1));
     client.connect(`token=${encodeURIComponent(answer.token)}&width=${width}&height=${height}&dpi=${dpi}`);
     this.#screen.focus();
@@ -265,9 +262,8 @@ class ConsolePage {
       return;
     }
     if (!display || display.getWidth() === 0 || display.getHeight() === 0) return;
-    const box = this.#screen.getBoundingClientRect();
-    const boxHeight = document.fullscreenElement ? window.innerHeight : Math.max(240, window.innerHeight - box.top - 16);
-    const scale = Math.min(1, box.width / display.getWidth(), boxHeight / display.getHeight());
+    const [boxWidth, boxHeight] = this.#box();
+    const scale = Math.min(1, boxWidth / display.getWidth(), boxHeight / display.getHeight());
     display.scale(scale > 0 ? scale : 1);
   }
 
