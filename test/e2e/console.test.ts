@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Secret } from '../../src/config/index.js';
 import { mintConsoleToken, openPveVnc, VncBridge } from '../../src/console/index.js';
@@ -8,6 +9,7 @@ import { createPveClient } from '../../src/pve/index.js';
 import { qemuAvailable } from '../../src/pvesim/index.js';
 import { PVE_TOKEN_ID, PVE_TOKEN_SECRET, startConsoleFixture, type ConsoleFixture } from '../helpers/console/fixture.js';
 import { RfbTcpClient } from '../helpers/console/rfb-tcp-client.js';
+import { until } from '../helpers/until.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
@@ -169,6 +171,34 @@ describe('console end to end: headless Chromium, portal, tunnel, built-in guacd,
     assert.ok(Math.abs(l.shown.width / l.shown.height - l.remote[0]! / l.remote[1]!) < 0.02, `aspect kept: ${JSON.stringify(l)}`);
     centred(l);
     await page.context().close();
+  });
+
+  it('reconnects by itself with a fresh token when the connection drops', async () => {
+    const page = await login('alice', 'alice-password-1');
+    const sockets: Duplex[] = [];
+    const watch = (_req: unknown, socket: Duplex): void => void sockets.push(socket);
+    fx.http.on('upgrade', watch);
+    const historyRows = async (): Promise<number> => ((await fx.db.query("SELECT COUNT(*) AS n FROM guacamole_connection_history WHERE username = 'alice'")) as { n: number }[])[0]!.n;
+    const rowsBefore = Number(await historyRows());
+    try {
+      await page.goto(`http://127.0.0.1:${fx.port}/vms/${vmId}/console`);
+      const state = (): Promise<string> => page.evaluate(() => (window as unknown as { earcandleConsole: { state: string } }).earcandleConsole.state);
+      await page.waitForFunction(() => (window as unknown as { earcandleConsole: { state: string } }).earcandleConsole.state === 'connected');
+      assert.equal(sockets.length, 1);
+      // the network between browser and gateway goes away under an open console
+      sockets[0]!.destroy();
+      await page.waitForFunction(() => (window as unknown as { earcandleConsole: { state: string } }).earcandleConsole.state === 'reconnecting');
+      assert.equal(await page.textContent('#console-status'), 'The connection was lost. Reconnecting…');
+      await page.waitForFunction(() => (window as unknown as { earcandleConsole: { state: string } }).earcandleConsole.state === 'connected', undefined, { timeout: 20_000 });
+      assert.equal(await state(), 'connected');
+      assert.equal(sockets.length, 2, 'a second tunnel connection');
+      assert.equal(await page.isVisible('#console-message'), false);
+      await page.context().close();
+      // two sessions, each with its own history row, both ended
+      await until(async () => Number(await historyRows()) === rowsBefore + 2 && fx.tunnel.sessions() === 0, 'both sessions recorded and ended');
+    } finally {
+      fx.http.off('upgrade', watch);
+    }
   });
 
   it("refuses bob: no console page, and alice's token presented from bob's session closes with 0x0303", async () => {

@@ -13,19 +13,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { GuacTerminal } from '../../guacamole/index.js';
 import { startGuestFixture, type GuestFixture } from '../helpers/guest/fixture.js';
 import { PortalClient } from '../helpers/portal/browser.js';
+import { until } from '../helpers/until.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const WRONG_PASSWORD = 'Wrong-pw-7c1e0d9a';
-
-async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {

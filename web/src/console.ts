@@ -222,7 +222,7 @@ class ConsolePage {
     this.#screen.replaceChildren(element);
     display.onresize = () => this.rescale();
 
-    tunnel.onerror = (status) => this.#onError(status);
+    tunnel.onerror = (status) => this.#onTunnelError(status);
     client.onerror = (status) => this.#onError(status);
     client.onstatechange = (state) => this.#onState(state);
     client.onclipboard = (stream, mimetype) => this.#receiveClipboard(stream, mimetype);
@@ -353,6 +353,21 @@ class ConsolePage {
     this.state = 'reconnecting';
     this.#setStatus(MESSAGES.lost);
     setTimeout(() => void this.connect(), 500 * 2 ** (this.#retries - 1));
+  }
+
+  /**
+   * The tunnel itself failed (the server's own refusals and errors come as `error` instructions, to
+   * client.onerror). On an established console that is a drop, whatever code the browser gives the closed
+   * WebSocket (a lost network reads as 1006, which guacamole-common-js maps to UPSTREAM_NOT_FOUND, "the
+   * machine's screen is unreachable"): reconnect. Before that, the status says why the console did not open.
+   */
+  #onTunnelError(status: Guacamole.Status): void {
+    if (!this.#fatal && this.#everConnected && this.state === 'connected') {
+      this.#fatal = true;
+      this.#dropped();
+      return;
+    }
+    this.#onError(status);
   }
 
   #onError(status: Guacamole.Status): void {
