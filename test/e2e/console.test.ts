@@ -141,7 +141,7 @@ describe('console end to end: headless Chromium, portal, tunnel, built-in guacd,
     assert.equal(fx.guacd.sessions(), 0);
   });
 
-  it('fits the screen into the window: centred on black, scaled down when the window is smaller, never past 1:1', async () => {
+  it('fits the screen into the window: centred on black, scaled down when the window is smaller, never past 1:1, full screen and back', async () => {
     const page = await login('alice', 'alice-password-1');
     await page.goto(`http://127.0.0.1:${fx.port}/vms/${vmId}/console`);
     await page.waitForFunction(() => (window as unknown as { earcandleConsole: { size(): number[] } }).earcandleConsole.size()[0]! > 0);
@@ -170,6 +170,15 @@ describe('console end to end: headless Chromium, portal, tunnel, built-in guacd,
     assert.ok(l.shown.width <= l.box.width && l.shown.height <= l.box.height, `fits: ${JSON.stringify(l)}`);
     assert.ok(Math.abs(l.shown.width / l.shown.height - l.remote[0]! / l.remote[1]!) < 0.02, `aspect kept: ${JSON.stringify(l)}`);
     centred(l);
+    // full screen: the console (bar and screen) takes the whole window, the screen what the bar leaves
+    await page.click('#console-fullscreen');
+    await page.waitForFunction(() => document.fullscreenElement?.id === 'console');
+    await page.waitForFunction(() => document.querySelector('[data-console="screen"]')!.getBoundingClientRect().bottom > window.innerHeight - 20);
+    l = await layout();
+    assert.ok(l.shown.width <= l.box.width && l.shown.height <= l.box.height, `fits in full screen: ${JSON.stringify(l)}`);
+    centred(l);
+    await page.click('#console-fullscreen');
+    await page.waitForFunction(() => document.fullscreenElement === null);
     await page.context().close();
   });
 
