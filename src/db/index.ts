@@ -17,4 +17,4 @@ export { acquireSyncLock, type SyncLock } from './sync-lock.js';
 export { SshHostKeyRepository, type SshHostKeyRecord, type NewSshHostKey } from './ssh-host-keys.js';
 export { ConsoleAccess, type ConsoleVm, type ConsoleConnection, type ConsoleUser } from './console-access.js';
 export { TokenUseLedger } from './console-token-uses.js';
-export { ConnectionHistory, type HistoryStart } from './connection-history.js';
+export { ConnectionHistory, type HistoryStart, type MachineSession } from './connection-history.js';

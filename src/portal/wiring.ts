@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { ConsoleTokenService } from '../console/index.js';
-import { AuditRepository, ClusterRepository, IdentityRepository, type DataSource } from '../db/index.js';
+import { AuditRepository, ClusterRepository, ConnectionHistory, IdentityRepository, type DataSource } from '../db/index.js';
 import { GrantRepository } from '../db/grants.js';
 import type { JobRepository } from '../db/jobs.js';
 import { PortalAccountRepository } from '../db/portal-accounts.js';
@@ -73,6 +73,7 @@ export function wirePortal(w: PortalWiring): { deps: PortalDeps; sessionStore: C
     accounts,
     grants: new GrantRepository(db),
     hostKeys: new SshHostKeyRepository(db),
+    sessions: new ConnectionHistory(db),
     vms: vmRepo,
     audit,
     clusters,

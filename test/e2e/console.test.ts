@@ -139,6 +139,15 @@ describe('console end to end: headless Chromium, portal, tunnel, built-in guacd,
     assert.equal(rows[0]!.username, 'alice');
     assert.ok(rows[0]!.end_date! >= rows[0]!.start_date);
     assert.equal(fx.guacd.sessions(), 0);
+
+    // an administrator sees the session on the machine's page
+    const admin = await login('root-admin', 'admin-password-1');
+    await admin.goto(`http://127.0.0.1:${fx.port}/admin/vms/${vmId}`);
+    const cells = await admin.$$eval('#sessions tbody tr:first-child td', (tds) => tds.map((td) => td.textContent ?? ''));
+    assert.equal(cells[0], rows[0]!.start_date.toISOString().replace('T', ' ').slice(0, 19));
+    assert.match(cells[1]!, /^\d+ s$/);
+    assert.deepEqual(cells.slice(2), ['alice', 'Screen', '127.0.0.1']);
+    await admin.context().close();
   });
 
   it('fits the screen into the window: centred on black, scaled down when the window is smaller, never past 1:1, full screen and back', async () => {

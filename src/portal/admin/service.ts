@@ -1,6 +1,6 @@
 import type { SshHostKeyRecord, SshHostKeyRepository } from '../../db/ssh-host-keys.js';
 import { z } from 'zod';
-import type { AuditRecord, AuditRepository, ClusterRecord, ClusterRepository, IdentityRepository, UserSummary } from '../../db/index.js';
+import type { AuditRecord, AuditRepository, ClusterRecord, ClusterRepository, ConnectionHistory, IdentityRepository, MachineSession, UserSummary } from '../../db/index.js';
 import { ConflictError as DbConflictError, InvalidNameError, NotFoundError as DbNotFoundError, passwordProblem } from '../../db/index.js';
 import { GrantRepository, NoConnectionError, type VmGrant } from '../../db/grants.js';
 import type { PortalAccountRepository } from '../../db/portal-accounts.js';
@@ -54,6 +54,8 @@ export interface AdminDeps {
   changed?: () => void;
   /** Guests' SSH host keys recorded on first use (absent: none are shown). */
   hostKeys?: Pick<SshHostKeyRepository, 'forVm' | 'forget'>;
+  /** Console sessions as guacamole_connection_history has them (absent: none are shown). */
+  sessions?: Pick<ConnectionHistory, 'forVm'>;
 }
 
 type Actor = { user: Principal; address: string };
@@ -136,11 +138,16 @@ export class AdminService {
     return all.map(adminVm);
   }
 
-  async vm(vmId: number): Promise<{ vm: AdminVm; grants: VmGrant[]; events: VmEventRecord[]; hostKeys: SshHostKeyRecord[] }> {
+  async vm(vmId: number): Promise<{ vm: AdminVm; grants: VmGrant[]; events: VmEventRecord[]; hostKeys: SshHostKeyRecord[]; sessions: MachineSession[] }> {
     const vm = await this.deps.vms.get(vmId);
     if (!vm) throw new NotFoundError('There is no such machine.');
-    const [grants, events, hostKeys] = await Promise.all([this.deps.grants.forVm(vmId), this.deps.vms.events(vmId, 200), this.deps.hostKeys?.forVm(vmId) ?? []]);
-    return { vm: adminVm(vm), grants, events, hostKeys };
+    const [grants, events, hostKeys, sessions] = await Promise.all([
+      this.deps.grants.forVm(vmId),
+      this.deps.vms.events(vmId, 200),
+      this.deps.hostKeys?.forVm(vmId) ?? [],
+      this.deps.sessions?.forVm(vmId, 100) ?? [],
+    ]);
+    return { vm: adminVm(vm), grants, events, hostKeys, sessions };
   }
 
   /**

@@ -1,12 +1,30 @@
 import type { SshHostKeyRecord } from '../../db/ssh-host-keys.js';
-import type { AuditRecord, ClusterRecord, UserSummary } from '../../db/index.js';
+import type { AuditRecord, ClusterRecord, MachineSession, UserSummary } from '../../db/index.js';
 import type { VmGrant } from '../../db/grants.js';
 import type { VmEventRecord } from '../../db/portal-vms.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
+import { WAY_LABEL } from '../vms/views.js';
 import type { AdminVm } from './service.js';
 
 const when = (d: Date | null): string => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : '');
+
+/** "45 s", "12 min 3 s", "2 h 5 min". */
+export function sessionLength(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+const wayLabel = (way: string | null): string => (way && Object.hasOwn(WAY_LABEL, way) ? WAY_LABEL[way as keyof typeof WAY_LABEL] : (way ?? ''));
+
+function sessionsTable(sessions: readonly MachineSession[]): Html {
+  if (sessions.length === 0) return html`<p class="empty" id="sessions">No one has opened it yet.</p>`;
+  return html`<table class="sessions" id="sessions"><thead><tr><th>Started</th><th>Length</th><th>User</th><th>Way in</th><th>From</th></tr></thead><tbody>
+${sessions.map((x) => html`<tr><td>${when(x.start)}</td><td>${x.end ? sessionLength(x.end.getTime() - x.start.getTime()) : 'not ended'}</td><td>${x.username}</td><td>${wayLabel(x.way)}</td><td>${x.remoteHost ?? ''}</td></tr>`)}
+</tbody></table>`;
+}
 
 export function adminNav(): Html {
   return html`<nav class="subnav"><a href="/admin/users">Users</a> <a href="/admin/groups">Groups</a> <a href="/admin/vms">Machines</a> <a href="/admin/clusters">Clusters</a> <a href="/admin/audit">Audit log</a></nav>`;
@@ -63,7 +81,10 @@ ${vms.map((v) => html`<tr><td><a href="/admin/vms/${v.id}">${v.name}</a></td><td
 </tbody></table>`;
 }
 
-export function vmAdminPage(d: { vm: AdminVm; grants: readonly VmGrant[]; events: readonly VmEventRecord[]; hostKeys?: readonly SshHostKeyRecord[] }, csrf: string): Html {
+export function vmAdminPage(
+  d: { vm: AdminVm; grants: readonly VmGrant[]; events: readonly VmEventRecord[]; hostKeys?: readonly SshHostKeyRecord[]; sessions?: readonly MachineSession[] },
+  csrf: string,
+): Html {
   return html`${adminNav()}<h1>${d.vm.name}</h1>
 <p>${d.vm.cluster}, node ${d.vm.node}, id ${d.vm.vmid}: <strong>${d.vm.state}</strong> · <a href="/vms/${d.vm.id}">open</a></p>
 <h2>Who may use it</h2>
@@ -82,6 +103,8 @@ ${d.hostKeys.map((k) => html`<tr><td>${k.port}</td><td><code>${k.algorithm} ${k.
 </tbody></table>
 <form method="post" action="/admin/vms/${d.vm.id}/ssh-host-keys/forget" class="inline" id="forget-host-keys">${csrfField(csrf)}<button class="danger">Forget the SSH key (after a reinstall)</button></form>`
   : ''}
+<h2>Sessions</h2>
+${sessionsTable(d.sessions ?? [])}
 <h2>History</h2>
 <table class="history"><thead><tr><th>When</th><th>What</th><th>Who</th><th>Details</th></tr></thead><tbody>
 ${d.events.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.kind}</td><td>${e.actor ?? ''}</td><td>${e.detail ?? ''}</td></tr>`)}
