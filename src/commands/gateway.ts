@@ -11,7 +11,7 @@ import { wirePortal } from '../portal/wiring.js';
 import { SESSION_COOKIE } from '../portal/app.js';
 import { createGuacd } from '../../guacamole/index.js';
 import { SyncMetrics, SyncScheduler } from '../sync/index.js';
-import { ConsoleTunnel, HostKeyTrust, sessionUserIdentifier } from '../console/index.js';
+import { ConsoleMetrics, ConsoleTunnel, HostKeyTrust, sessionUserIdentifier } from '../console/index.js';
 import { CliError, ExitCode } from './errors.js';
 
 export interface Gateway {
@@ -53,8 +53,10 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     // Guests' SSH host keys, trusted on first use: the tunnel records what to expect, the in-process guacd asks
     // it about every key it has no `host-key` for.
     const hostKeys = new HostKeyTrust({ store: new SshHostKeyRepository(db), audit, logger: log });
+    const consoleMetrics = new ConsoleMetrics();
     if (config.guacd.builtin) {
       const guacd = createGuacd({ host: config.guacd.host, port: config.guacd.port, ssh: { onHostKey: (info) => hostKeys.decide(info) } });
+      consoleMetrics.countGuacdSessions(() => guacd.sessions());
       await guacd.start().catch((err: NodeJS.ErrnoException) => {
         throw new CliError(`guacd cannot listen on ${config.guacd.host}:${config.guacd.port}: ${err.code ?? err.message}`, ExitCode.Unavailable);
       });
@@ -97,7 +99,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       log,
       forgetCluster: (id) => void pveClients.forget(id),
       requestSync,
-      metricsRegistries: [syncMetrics.registry],
+      metricsRegistries: [syncMetrics.registry, consoleMetrics.registry],
     });
     poke = () => feed.poke();
     const server = createPortalServer(deps, { host: config.http.bind, port: config.http.port, onClose: () => sessionStore.close() });
@@ -113,6 +115,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         audit,
         identify: sessionUserIdentifier({ store: sessionStore, secret: sessionSecret.reveal(), cookieName: SESSION_COOKIE }),
         logger: log,
+        metrics: consoleMetrics,
         ...(config.guacd.builtin ? { hostKeys } : {}),
       });
       tunnel.attach(server.httpServer);

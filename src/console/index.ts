@@ -3,6 +3,7 @@
  * and connection history. The only door into src/console.
  */
 export { ConsoleTunnel, TUNNEL_PATH, type ConsoleTunnelOptions } from './tunnel.js';
+export { ConsoleMetrics } from './metrics.js';
 export { TUNNEL_WEBSOCKET_OPTIONS, TUNNEL_PER_MESSAGE_DEFLATE, TUNNEL_COMPRESSION_THRESHOLD, uncompressedBelow } from './tunnel-websocket.js';
 export { batchedPerTick } from './instruction-batching.js';
 export { ConsoleTokenService, type MintedToken } from './token-service.js';

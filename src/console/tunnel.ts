@@ -26,6 +26,7 @@ import { ConsoleError } from './errors.js';
 import { openPveVnc } from './pve-vnc.js';
 import { prepareSession, type PreparedSession } from './session-setup.js';
 import type { HostKeyTrust } from './host-key-trust.js';
+import type { ConsoleMetrics } from './metrics.js';
 import { stripCredentials, tokenIdOf, type ConsoleClaims } from './token.js';
 import { TUNNEL_WEBSOCKET_OPTIONS } from './tunnel-websocket.js';
 import type { VncUpstream } from './vnc-bridge.js';
@@ -58,6 +59,8 @@ export interface ConsoleTunnelOptions {
    * `ssh.onHostKey`. Absent: recorded keys are not consulted and guacd decides on its own.
    */
   hostKeys?: Pick<HostKeyTrust, 'prepare'>;
+  /** Sessions open, opened, refused and their length for /metrics. */
+  metrics?: ConsoleMetrics;
   clock?: () => number;
 }
 
@@ -67,6 +70,8 @@ interface LiveSession {
   remoteHost: string | null;
   history: Promise<number | undefined> | undefined;
   ended: boolean;
+  /** performance.now() at admission. */
+  admittedAt: number;
 }
 
 const LITE_LOG_ERRORS = 10;
@@ -93,6 +98,7 @@ export class ConsoleTunnel {
     this.#access = new ConsoleAccess(options.db);
     this.#ledger = new TokenUseLedger(options.db);
     this.#history = new ConnectionHistory(options.db);
+    options.metrics?.countOpenSessions(() => this.sessions());
     const log = options.logger;
     this.#lite = new GuacamoleLite(
       { noServer: true, port: undefined, ...TUNNEL_WEBSOCKET_OPTIONS },
@@ -188,7 +194,7 @@ export class ConsoleTunnel {
         },
         admission,
       );
-      session = { admission, prepared, remoteHost, history: undefined, ended: false };
+      session = { admission, prepared, remoteHost, history: undefined, ended: false, admittedAt: performance.now() };
       if (this.#closed || socket.destroyed) {
         prepared.close();
         socket.destroy();
@@ -198,6 +204,7 @@ export class ConsoleTunnel {
       const error = err instanceof ConsoleError ? err : new ConsoleError('BRIDGE_FAILED', 'unexpected error');
       if (!(err instanceof ConsoleError)) this.#opts.logger?.error({ err }, 'console: unexpected failure while opening');
       this.refusals.set(error.code, (this.refusals.get(error.code) ?? 0) + 1);
+      this.#opts.metrics?.refused(error.code);
       await this.#audit(claims, remoteHost, error);
       this.#refuse(req, socket, head, error);
       return;
@@ -205,6 +212,7 @@ export class ConsoleTunnel {
     const s = session;
     const jti = s.admission.claims.tokenId.toString('base64url');
     this.#live.add(s);
+    this.#opts.metrics?.opened(s.admission.claims.kind);
     s.prepared.bridge?.ended.then(() => undefined, () => undefined);
     const wss = this.#lite.webSocketServer;
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
@@ -255,6 +263,7 @@ export class ConsoleTunnel {
   async #end(s: LiveSession): Promise<void> {
     if (s.ended) return;
     s.ended = true;
+    this.#opts.metrics?.ended(s.admission.claims.kind, (performance.now() - s.admittedAt) / 1000);
     s.prepared.close();
     this.#prepared.delete(s.admission.claims.tokenId.toString('base64url'));
     const id = await s.history;

@@ -62,6 +62,8 @@ describe('earcandle serve', function () {
     assert.match(await login.text(), /Log in/);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.match(metrics, /process_cpu_user_seconds_total/);
+    assert.match(metrics, /^earcandle_console_sessions 0$/m);
+    assert.match(metrics, /^earcandle_guacd_sessions 0$/m);
     const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
     proc.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);

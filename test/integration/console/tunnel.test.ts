@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { PerMessageDeflateOptions } from 'ws';
-import { mintConsoleToken } from '../../../src/console/index.js';
+import { ConsoleMetrics, mintConsoleToken } from '../../../src/console/index.js';
 import { qemuAvailable } from '../../../src/pvesim/index.js';
 import { GuacWsClient } from '../../helpers/console/guac-ws-client.js';
 import { startConsoleFixture, type ConsoleFixture } from '../../helpers/console/fixture.js';
@@ -16,6 +16,12 @@ describe('console tunnel: guacamole-lite on /tunnel, built-in guacd, PVE simulat
   this.timeout(60_000);
   let fx: ConsoleFixture;
   let vm: { vmId: number; connectionId: number };
+  const metrics = new ConsoleMetrics();
+  /** A metric's value from the registry /metrics serves, summed over the series that carry `labels`. */
+  async function metric(name: string, labels: Record<string, string> = {}, series = name): Promise<number> {
+    const { values } = await metrics.registry.getSingleMetric(name)!.get();
+    return values.filter((v) => (v.metricName ?? name) === series && Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0);
+  }
   const crashes: unknown[] = [];
   const onCrash = (err: unknown): void => {
     crashes.push(err);
@@ -25,7 +31,7 @@ describe('console tunnel: guacamole-lite on /tunnel, built-in guacd, PVE simulat
     if (!qemuAvailable()) throw new Error('qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)');
     process.on('uncaughtException', onCrash);
     process.on('unhandledRejection', onCrash);
-    fx = await startConsoleFixture({ qemu: true });
+    fx = await startConsoleFixture({ qemu: true, tunnel: { metrics } });
     vm = fx.vms.get(100)!;
   });
   after(async () => {
@@ -58,6 +64,8 @@ describe('console tunnel: guacamole-lite on /tunnel, built-in guacd, PVE simulat
     await c.waitFor((i) => i.opcode === 'sync');
     assert.equal(fx.guacd.sessions(), 1);
     assert.equal(fx.tunnel.sessions(), 1);
+    assert.equal(await metric('earcandle_console_sessions'), 1);
+    assert.equal(await metric('earcandle_console_sessions_opened_total', { way: 'console' }), 1);
     c.end();
     await c.closed();
     // history: the row exists with start and end once the tunnel has torn down
@@ -75,6 +83,11 @@ describe('console tunnel: guacamole-lite on /tunnel, built-in guacd, PVE simulat
     assert.ok(rows[0]!.end_date instanceof Date && rows[0]!.end_date >= rows[0]!.start_date);
     const a = await audits();
     assert.deepEqual(a.map((r) => [r.action, r.result]), [['console.open', 'success']]);
+    assert.equal(await metric('earcandle_console_sessions'), 0);
+    const duration = 'earcandle_console_session_duration_seconds';
+    assert.equal(await metric(duration, { way: 'console' }, `${duration}_count`), 1);
+    const seconds = await metric(duration, { way: 'console' }, `${duration}_sum`);
+    assert.ok(seconds > 0 && seconds < 30, `${seconds} s`);
   });
 
   describe('token abuse: refused before guacd, a Guacamole status, an audit row, no crash', () => {
@@ -196,6 +209,16 @@ describe('console tunnel: guacamole-lite on /tunnel, built-in guacd, PVE simulat
       assert.equal(err.args[1], String(0x0301));
       assert.equal((await c.closed()).reason, String(0x0301));
       assert.equal(fx.guacd.sessions(), 0);
+    });
+  });
+
+  describe('metrics', () => {
+    it('counts every refusal by reason, as the tunnel saw it', async () => {
+      assert.ok(fx.tunnel.refusals.size >= 5, 'the token abuse tests ran before');
+      for (const [code, n] of fx.tunnel.refusals) assert.equal(await metric('earcandle_console_refused_total', { reason: code.toLowerCase() }), n, code);
+      assert.equal(await metric('earcandle_console_refused_total', { reason: 'token_expired' }), 1);
+      const text = await metrics.registry.metrics();
+      assert.match(text, /^earcandle_console_refused_total\{reason="token_replayed"\} 1$/m);
     });
   });
 
