@@ -20,7 +20,9 @@ describe('console tunnel: guacamole-lite on /tunnel, built-in guacd, PVE simulat
   /** A metric's value from the registry /metrics serves, summed over the series that carry `labels`. */
   async function metric(name: string, labels: Record<string, string> = {}, series = name): Promise<number> {
     const { values } = await metrics.registry.getSingleMetric(name)!.get();
-    return values.filter((v) => (v.metricName ?? name) === series && Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0);
+    // histograms name their series (`_count`, `_sum`, `_bucket`); prom-client's MetricValue type leaves that out
+    const seriesOf = (v: object): string => ('metricName' in v && typeof v.metricName === 'string' ? v.metricName : name);
+    return values.filter((v) => seriesOf(v) === series && Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0);
   }
   const crashes: unknown[] = [];
   const onCrash = (err: unknown): void => {
