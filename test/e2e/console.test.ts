@@ -191,6 +191,27 @@ describe('console end to end: headless Chromium, portal, tunnel, built-in guacd,
     await page.context().close();
   });
 
+  it('sends a key combination from the Keys menu as presses in order and releases in reverse', async () => {
+    const page = await login('alice', 'alice-password-1');
+    const cdp = await page.context().newCDPSession(page);
+    const keys: string[] = [];
+    cdp.on('Network.webSocketFrameSent', (e) => {
+      for (const m of e.response.payloadData.matchAll(/3\.key,\d+\.(\d+),1\.([01]);/g)) keys.push(`${m[2] === '1' ? '+' : '-'}${Number(m[1]).toString(16)}`);
+    });
+    await cdp.send('Network.enable');
+    await page.goto(`http://127.0.0.1:${fx.port}/vms/${vmId}/console`);
+    await page.waitForFunction(() => (window as unknown as { earcandleConsole: { state: string } }).earcandleConsole.state === 'connected');
+    assert.equal(await page.locator('#console-keys .console-menu button').count(), 18);
+    await page.click('#console-keys summary');
+    await page.click('#console-keys button:text-is("Ctrl-Alt-F2")');
+    await until(() => keys.length >= 6, 'six key events');
+    // Control_L, Alt_L, F2 down; F2, Alt_L, Control_L up
+    assert.deepEqual(keys, ['+ffe3', '+ffe9', '+ffbf', '-ffbf', '-ffe9', '-ffe3']);
+    assert.equal(await page.getAttribute('#console-keys', 'open'), null, 'the menu closed');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-console')), 'screen', 'typing goes to the machine again');
+    await page.context().close();
+  });
+
   it('reconnects by itself with a fresh token when the connection drops', async () => {
     const page = await login('alice', 'alice-password-1');
     const sockets: Duplex[] = [];

@@ -50,6 +50,18 @@ const MESSAGES = {
 const CTRL = 0xffe3;
 const ALT = 0xffe9;
 const DELETE = 0xffff;
+const F1 = 0xffbe;
+
+/** Combinations the local desktop or the browser keeps for itself (switching consoles, the Windows key …). */
+const KEY_COMBOS: readonly { label: string; keys: readonly number[] }[] = [
+  { label: 'Ctrl-Alt-Backspace', keys: [CTRL, ALT, 0xff08] },
+  ...Array.from({ length: 12 }, (_, i) => ({ label: `Ctrl-Alt-F${i + 1}`, keys: [CTRL, ALT, F1 + i] })),
+  { label: 'Windows key', keys: [0xffeb] },
+  { label: 'Alt-Tab', keys: [ALT, 0xff09] },
+  { label: 'Alt-F4', keys: [ALT, F1 + 3] },
+  { label: 'Ctrl-Esc', keys: [CTRL, 0xff1b] },
+  { label: 'Print Screen', keys: [0xff61] },
+];
 const MAX_RETRIES = 3;
 
 const root = document.getElementById('console');
@@ -87,7 +99,8 @@ class ConsolePage {
     this.#startButton = byId<HTMLButtonElement>('console-start');
     this.#reconnectButton = byId<HTMLButtonElement>('console-reconnect');
     this.#clipboard = byId<HTMLTextAreaElement>('console-clipboard');
-    document.getElementById('console-cad')?.addEventListener('click', () => this.ctrlAltDel());
+    document.getElementById('console-cad')?.addEventListener('click', () => this.sendKeys([CTRL, ALT, DELETE]));
+    this.#keysMenu(document.getElementById('console-keys'));
     document.getElementById('console-login')?.addEventListener('submit', (ev) => {
       ev.preventDefault();
       this.#submitLogin();
@@ -267,16 +280,29 @@ class ConsolePage {
     display.scale(scale > 0 ? scale : 1);
   }
 
-  ctrlAltDel(): void {
+  /** Presses the keys in order and releases them in reverse, as one combination. */
+  sendKeys(keys: readonly number[]): void {
     const c = this.#client;
     if (!c) return;
-    c.sendKeyEvent(1, CTRL);
-    c.sendKeyEvent(1, ALT);
-    c.sendKeyEvent(1, DELETE);
-    c.sendKeyEvent(0, DELETE);
-    c.sendKeyEvent(0, ALT);
-    c.sendKeyEvent(0, CTRL);
+    for (const k of keys) c.sendKeyEvent(1, k);
+    for (const k of [...keys].reverse()) c.sendKeyEvent(0, k);
     this.#screen.focus();
+  }
+
+  /** Fills the Keys drop-down (a <details>) with a button a combination; choosing one sends it and closes it. */
+  #keysMenu(menu: HTMLElement | null): void {
+    const list = menu?.querySelector('[data-console="keys"]');
+    if (!(menu instanceof HTMLDetailsElement) || !list) return;
+    for (const combo of KEY_COMBOS) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = combo.label;
+      button.addEventListener('click', () => {
+        menu.open = false;
+        this.sendKeys(combo.keys);
+      });
+      list.append(button);
+    }
   }
 
   async fullscreen(): Promise<void> {

@@ -130,7 +130,10 @@ export function consoleView(vm: { id: number; name: string }, guest?: { via: Gue
   return html`<div id="console" class="console-page" data-vm-id="${vm.id}" data-via="${guest?.via ?? 'console'}" ${guest && !guest.hasAddress ? html`data-no-address="yes"` : ''}>
   <div class="console-bar">
     <a href="/vms/${vm.id}">← ${vm.name}</a>
-    ${guest ? '' : html`<button type="button" id="console-cad" title="Send Ctrl-Alt-Del">Ctrl-Alt-Del</button>`}
+    ${guest?.via === 'ssh'
+      ? ''
+      : html`<button type="button" id="console-cad" title="Send Ctrl-Alt-Del">Ctrl-Alt-Del</button>
+    <details class="console-keys" id="console-keys"><summary title="Send a key combination your computer would keep for itself">Keys</summary><div class="console-menu" data-console="keys"></div></details>`}
     <button type="button" id="console-fullscreen">Full screen</button>
     <button type="button" id="console-reconnect" hidden>Reconnect</button>
     <details class="console-clipboard"><summary>Clipboard</summary>
