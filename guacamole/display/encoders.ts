@@ -115,23 +115,45 @@ export function bilevelPalette(area: PixelArea): Palette | undefined {
   const first = words[area.offset]!;
   // The second colour, once a pixel differs from the first; until then it stands in for the first.
   let second = first;
+  const whole = width >> 3;
+  const rest = width & 7;
   let o = 0;
   for (let y = 0; y < height; y++) {
     out[o++] = 0;
     let i = area.offset + y * stride;
-    for (let x = 0; x < width; x += 8) {
-      // A byte's pixels; past the row's end, padding that counts as the first colour (bit 0).
-      const n = Math.min(8, width - x);
+    // Eight pixels a byte, unrolled, every comparison made (`&`, not `&&`): text alternates between its two
+    // colours, so branches on single pixels would be mispredicted often. The one branch is taken at a pixel
+    // of neither colour: the first time (the second colour appears) or at a third colour.
+    for (let b = 0; b < whole; b++, i += 8) {
+      const c0 = words[i]!, c1 = words[i + 1]!, c2 = words[i + 2]!, c3 = words[i + 3]!;
+      const c4 = words[i + 4]!, c5 = words[i + 5]!, c6 = words[i + 6]!, c7 = words[i + 7]!;
+      const d0 = +(c0 !== first), d1 = +(c1 !== first), d2 = +(c2 !== first), d3 = +(c3 !== first);
+      const d4 = +(c4 !== first), d5 = +(c5 !== first), d6 = +(c6 !== first), d7 = +(c7 !== first);
+      const stranger =
+        (d0 & +(c0 !== second)) | (d1 & +(c1 !== second)) | (d2 & +(c2 !== second)) | (d3 & +(c3 !== second)) |
+        (d4 & +(c4 !== second)) | (d5 & +(c5 !== second)) | (d6 & +(c6 !== second)) | (d7 & +(c7 !== second));
+      if (stranger) {
+        // The second colour's first pixels, or a third colour. (Inline: `second` stays a plain local.)
+        for (let k = 0; k < 8; k++) {
+          const c = words[i + k]!;
+          if (c !== first && c !== second) {
+            if (second !== first) return undefined;
+            second = c;
+          }
+        }
+      }
+      out[o++] = (d0 << 7) | (d1 << 6) | (d2 << 5) | (d3 << 4) | (d4 << 3) | (d5 << 2) | (d6 << 1) | d7;
+    }
+    if (rest > 0) {
+      // The row's last pixels; the padding after them counts as the first colour (bit 0).
       let byte = 0;
-      for (let k = 0; k < 8; k++) {
-        const c = k < n ? words[i++]! : first;
-        // Both comparisons are made (`&`, not `&&`): text alternates between the colours, so a branch on the
-        // first comparison would be mispredicted often; this one is taken once, or at a third colour.
-        if (+(c !== first) & +(c !== second)) {
+      for (let k = 0; k < rest; k++) {
+        const c = words[i + k]!;
+        if (c !== first && c !== second) {
           if (second !== first) return undefined;
           second = c;
         }
-        byte = (byte << 1) | +(c !== first);
+        byte |= +(c !== first) << (7 - k);
       }
       out[o++] = byte;
     }
