@@ -19,88 +19,23 @@
  *
  * Run: npx tsx bench/console.ts        Every process it starts is stopped by PID; it exits by itself.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { Parser } from '../guacamole/index.js';
 import { CHROMIUM_ARGS, changes, closeSession, firstPaint, openSession, startStatic } from './console-browser.js';
-import type { WireCount } from './console-servers.js';
+import { children, compileServers, cpuMs, ServerChild, stopAll, wireSince } from './console-children.js';
 import { liteToken, startBenchVm, VNC_PASSWORD } from './console-vm.js';
 
 const REPEATS = 3;
 const CHANGING_WINDOW_MS = 10_000;
 const CONCURRENT = 50;
 const CONCURRENT_WINDOW_MS = 20_000;
-
-// ---------- processes ----------
-const children: ChildProcess[] = [];
-
-function stopAll(): void {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
-}
-
-interface Usage {
-  cpu: NodeJS.CpuUsage;
-  memory: NodeJS.MemoryUsage;
-  connections: WireCount[];
-}
-
-/** Wire bytes of the connections that opened between two usage reports (one browser session's WebSocket). */
-function wireSince(before: Usage, now: Usage): { out: number; in: number } {
-  const known = new Set(before.connections.map((c) => c.id));
-  const fresh = now.connections.filter((c) => !known.has(c.id));
-  return { out: fresh.reduce((a, c) => a + c.bytesOut, 0), in: fresh.reduce((a, c) => a + c.bytesIn, 0) };
-}
-
-/** bench/console-servers.ts as one ES module under dist/ (gitignored), so that its imports of packages resolve. */
-async function compileServers(): Promise<string> {
-  const outfile = join(import.meta.dirname, '..', 'dist', 'bench-bundle', 'console-servers.mjs');
-  await build({
-    entryPoints: [join(import.meta.dirname, 'console-servers.ts')],
-    outfile,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
-class ServerChild {
-  private constructor(readonly proc: ChildProcess, readonly port: number) {}
-
-  static async start(script: string, role: 'gateway' | 'relay', arg: string): Promise<ServerChild> {
-    const proc = fork(script, [role, arg], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    children.push(proc);
-    const [msg] = (await once(proc, 'message')) as [{ port: number }];
-    return new ServerChild(proc, msg.port);
-  }
-
-  async usage(): Promise<Usage> {
-    const reply = once(this.proc, 'message') as Promise<[Usage]>;
-    this.proc.send({ cmd: 'usage' });
-    return (await reply)[0];
-  }
-
-  async stop(): Promise<void> {
-    const exited = once(this.proc, 'exit');
-    this.proc.send({ cmd: 'stop' });
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-    if (this.proc.exitCode === null && this.proc.pid) process.kill(this.proc.pid, 'SIGKILL');
-  }
-}
-
-const cpuMs = (a: Usage, b: Usage): number => (b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 1000;
 
 // ---------- headless Guacamole clients ----------
 interface HeadlessClient {
