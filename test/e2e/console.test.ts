@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Secret } from '../../src/config/index.js';
@@ -9,6 +8,7 @@ import { createPveClient } from '../../src/pve/index.js';
 import { qemuAvailable } from '../../src/pvesim/index.js';
 import { PVE_TOKEN_ID, PVE_TOKEN_SECRET, startConsoleFixture, type ConsoleFixture } from '../helpers/console/fixture.js';
 import { RfbTcpClient } from '../helpers/console/rfb-tcp-client.js';
+import { saveScreenshot, updateScreenshots } from '../helpers/readme-screenshots.js';
 import { until } from '../helpers/until.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -114,8 +114,10 @@ describe('console end to end: headless Chromium, portal, tunnel, built-in guacd,
     assert.ok(ratio > 0.995, `only ${(ratio * 100).toFixed(2)} % of the pixels match the direct grab`);
     // The README's picture: the console canvas itself (headless Chromium with --disable-gpu leaves
     // Guacamole's layer canvases out of page screenshots, so the pixels are taken from the canvas).
-    const png = await page.evaluate(() => document.querySelector<HTMLCanvasElement>('.console-display canvas')!.toDataURL('image/png'));
-    writeFileSync('docs/screenshots/console.png', Buffer.from(png.replace(/^data:image\/png;base64,/, ''), 'base64'));
+    if (updateScreenshots) {
+      const png = await page.evaluate(() => document.querySelector<HTMLCanvasElement>('.console-display canvas')!.toDataURL('image/png'));
+      saveScreenshot('console.png', Buffer.from(png.replace(/^data:image\/png;base64,/, ''), 'base64'));
+    }
 
     // A key press reaches the VM: Ctrl-Alt-Del (the page's button) goes browser → tunnel → guacd → bridge → QEMU,
     // whose keyboard controller makes SeaBIOS reset the machine; QEMU reports that as a RESET event. (The reset

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createSmtpMailer } from '../../../src/portal/mailer.js';
 import { qemuAvailable, type PveSim } from '../../../src/pvesim/index.js';
@@ -8,6 +7,7 @@ import { syncCluster } from '../../../src/sync/index.js';
 import { startHarness, type Harness } from '../../helpers/portal/harness.js';
 import { eventually, simCluster } from '../../helpers/portal/sim-cluster.js';
 import { SmtpSink, linkIn } from '../../helpers/portal/smtp-sink.js';
+import { screenshotPath } from '../../helpers/readme-screenshots.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const ADMIN_PASSWORD = 'the admin password 1';
@@ -144,9 +144,9 @@ describe('portal end to end (headless Chromium)', function () {
     await Promise.all([noScript.waitForNavigation(), noScript.click('text=Cancel')]);
     await plain.close();
     assert.equal(sim.state.vms.get(100)!.status, 'running');
-    mkdirSync('docs/screenshots', { recursive: true });
     await page.setViewportSize({ width: 1100, height: 520 });
-    await page.screenshot({ path: 'docs/screenshots/my-machines.png' });
+    const picture = screenshotPath('my-machines.png');
+    if (picture) await page.screenshot({ path: picture });
 
     // Shut down (ACPI, confirmed); a guest that ignores ACPI is then stopped by force.
     await press(page, 'Shut down');
