@@ -10,7 +10,7 @@ import type { AdminVm } from './service.js';
 const when = (d: Date | null): string => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : '');
 
 /** "45 s", "12 min 3 s", "2 h 5 min". */
-export function sessionLength(ms: number): string {
+function sessionLength(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
